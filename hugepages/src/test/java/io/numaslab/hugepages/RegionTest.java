@@ -1,0 +1,231 @@
+package io.numaslab.hugepages;
+
+import io.numaslab.numa.HugePagePool;
+import io.numaslab.numa.NumaMaps;
+import io.numaslab.numa.NumaTopology;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class RegionTest
+{
+    private static final long MIB = 1L << 20;
+
+    @Test
+    void twoMegHugetlbRegionIsBackedByTwoMegPagesOnNodeZero()
+    {
+        TestEnvironment.requireLinux();
+        TestEnvironment.requireFree2MPages(0, 2);
+
+        try (Region region = Region.builder(4 * MIB).node(0).pageKind(PageKind.HUGETLB_2M).fallback(false).map())
+        {
+            assertEquals(PageKind.HUGETLB_2M, region.pageKind());
+            final RegionBacking backing = region.backing();
+            assertEquals(2 * MIB, backing.kernelPageSizeBytes(), backing.toString());
+            assertEquals(4 * MIB, backing.hugetlbBytes(), backing.toString());
+            assertEquals(Map.of(0, 2L), region.pagesPerNode(), "move_pages: both 2 MiB pages on node 0");
+            final NumaMaps.Entry entry = NumaMaps.readSelf().stream()
+                .filter(e -> e.startAddress() == region.address()).findFirst().orElseThrow();
+            assertTrue(entry.huge(), entry.toString());
+            assertEquals(Map.of(0, 2L), entry.pagesPerNode(), "numa_maps: " + entry);
+            assertEquals(0, region.address() % (2 * MIB));
+        }
+    }
+
+    @Test
+    void thpRegionShowsAnonHugePages()
+    {
+        TestEnvironment.requireLinux();
+
+        try (Region region = Region.builder(8 * MIB).node(0).pageKind(PageKind.THP).fallback(false).map())
+        {
+            assertEquals(PageKind.THP, region.pageKind());
+            assertEquals(0, region.address() % (2 * MIB), "THP regions are 2 MiB aligned");
+            final RegionBacking backing = region.backing();
+            assertTrue(backing.anonHugePagesBytes() >= 2 * MIB, backing.toString());
+            assertEquals(PageKind.THP, backing.observedKind());
+        }
+    }
+
+    @Test
+    void smallRegionStaysOnFourKilobytePages()
+    {
+        TestEnvironment.requireLinux();
+
+        try (Region region = Region.builder(8 * MIB).node(0).pageKind(PageKind.SMALL).map())
+        {
+            final RegionBacking backing = region.backing();
+            assertEquals(4096, backing.kernelPageSizeBytes());
+            assertEquals(0, backing.anonHugePagesBytes(), backing.toString());
+            assertEquals(8 * MIB, backing.rssBytes(), "prefaulted: every page resident");
+            assertEquals(Map.of(0, 2048L), region.pagesPerNode());
+        }
+    }
+
+    @Test
+    void oneGigRequestFallsBackWithReasonWhenNoneAreFree()
+    {
+        TestEnvironment.requireLinux();
+        assumeTrue(TestEnvironment.freeHugePages(0, HugePagePool.SIZE_1G) == 0, "this machine has free 1 GiB pages");
+
+        try (Region region = Region.map(4 * MIB, 0, PageKind.HUGETLB_1G))
+        {
+            assertNotEquals(PageKind.HUGETLB_1G, region.pageKind());
+            assertEquals(PageKind.HUGETLB_1G, region.requestedPageKind());
+            final String reason = region.fallbackReasons().get(0);
+            assertTrue(reason.startsWith("HUGETLB_1G: "), reason);
+            assertTrue(reason.contains("1 GiB"), reason);
+        }
+    }
+
+    @Test
+    void oneGigWithoutFallbackThrowsWithTheReason()
+    {
+        TestEnvironment.requireLinux();
+        assumeTrue(TestEnvironment.freeHugePages(0, HugePagePool.SIZE_1G) == 0, "this machine has free 1 GiB pages");
+
+        final RegionMappingException ex = assertThrows(RegionMappingException.class,
+            () -> Region.builder(4 * MIB).node(0).pageKind(PageKind.HUGETLB_1G).fallback(false).map());
+
+        assertEquals(1, ex.reasons().size());
+        assertTrue(ex.getMessage().startsWith("cannot map 4 MiB on node 0 with HUGETLB_1G (fallback off): "), ex.getMessage());
+    }
+
+    @Test
+    void requestBeyondTheFreePoolFallsBackToThp()
+    {
+        TestEnvironment.requireLinux();
+        TestEnvironment.requireFree2MPages(0, 1);
+        final long free = TestEnvironment.freeHugePages(0, HugePagePool.SIZE_2M);
+
+        try (Region region = Region.map((free + 1) * 2 * MIB, 0, PageKind.HUGETLB_2M))
+        {
+            assertEquals(PageKind.THP, region.pageKind());
+            assertTrue(region.fallbackReasons().get(0).contains("node 0 has " + free + " free 2 MiB pages (needs " +
+                (free + 1)), region.fallbackReasons().toString());
+        }
+    }
+
+    @Test
+    void exhaustionFoundByTheKernelFallsBackInsteadOfSigbus()
+    {
+        TestEnvironment.requireLinux();
+        TestEnvironment.requireFree2MPages(0, 1);
+        final long free = TestEnvironment.freeHugePages(0, HugePagePool.SIZE_2M);
+
+        // Skip numaslab's own check so that mmap's reservation or the prefault meets the empty pool.
+        try (Region region = Region.builder((free + 1) * 2 * MIB).node(0).pageKind(PageKind.HUGETLB_2M)
+            .checkFreePages(false).map())
+        {
+            assertEquals(PageKind.THP, region.pageKind());
+            assertTrue(region.fallbackReasons().get(0).startsWith("HUGETLB_2M: "), region.fallbackReasons().toString());
+        }
+        assertEquals(free, TestEnvironment.freeHugePages(0, HugePagePool.SIZE_2M), "no huge page leaked");
+    }
+
+    @Test
+    void regionIsAlignedAsAsked()
+    {
+        try (Region region = Region.builder(MIB).node(0).pageKind(PageKind.SMALL).alignmentBytes(4 * MIB).map())
+        {
+            assertEquals(0, region.address() % (4 * MIB));
+            assertEquals(MIB, region.sizeBytes());
+        }
+    }
+
+    @Test
+    void sizeIsRoundedUpToWholePages()
+    {
+        try (Region region = Region.builder(5000).node(0).pageKind(PageKind.SMALL).map())
+        {
+            assertEquals(8192, region.sizeBytes());
+            assertEquals(5000, region.requestedSizeBytes());
+        }
+    }
+
+    @Test
+    void memoryReadsBackWhatWasWrittenAndBoundsAreChecked()
+    {
+        try (Region region = Region.builder(64 * 1024).node(0).pageKind(PageKind.SMALL).map())
+        {
+            region.putLong(0, 0x1122334455667788L);
+            region.putLong(region.sizeBytes() - 8, -1L);
+            assertEquals(0x1122334455667788L, region.getLong(0));
+            assertEquals(-1L, region.getLong(region.sizeBytes() - 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> region.getLong(region.sizeBytes() - 4));
+            assertThrows(IndexOutOfBoundsException.class, () -> region.putLong(-8, 1));
+        }
+    }
+
+    @Test
+    void closingTwiceIsHarmlessAndUseAfterCloseThrows()
+    {
+        final Region region = Region.builder(64 * 1024).node(0).pageKind(PageKind.SMALL).map();
+        region.close();
+        assertDoesNotThrow(region::close);
+        assertTrue(region.isClosed());
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, region::address);
+        assertTrue(ex.getMessage().endsWith("is closed"), ex.getMessage());
+        assertThrows(IllegalStateException.class, () -> region.getLong(0));
+        assertThrows(IllegalStateException.class, region::nodesOfPages);
+        assertThrows(IllegalStateException.class, region::backing);
+    }
+
+    @Test
+    void zeroOrNegativeSizeIsRejected()
+    {
+        assertEquals("sizeBytes must be positive, got 0",
+            assertThrows(IllegalArgumentException.class, () -> Region.map(0, 0, PageKind.SMALL)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Region.map(-4096, 0, PageKind.SMALL));
+    }
+
+    @Test
+    void nodeThatDoesNotExistIsRejectedNamingTheNodes()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> Region.map(4096, 99, PageKind.SMALL));
+        assertTrue(ex.getMessage().startsWith("node 99 does not exist; this machine has node(s) "), ex.getMessage());
+    }
+
+    @Test
+    void nodeWithoutMemoryIsRejected(@TempDir final Path sys) throws IOException
+    {
+        writeNode(sys, 0, "0", 1L << 20);
+        writeNode(sys, 1, "1", 0);
+        Files.writeString(sys.resolve("online"), "0-1\n");
+        final NumaTopology topology = NumaTopology.read(sys, null, null);
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> Region.builder(4096).node(1).pageKind(PageKind.SMALL).topology(topology).map());
+        assertEquals("node 1 has no memory; nodes with memory: 0", ex.getMessage());
+    }
+
+    @Test
+    void pageKindsFallBackFromLargestToSmallest()
+    {
+        assertEquals(PageKind.HUGETLB_2M, PageKind.HUGETLB_1G.fallback());
+        assertEquals(PageKind.THP, PageKind.HUGETLB_2M.fallback());
+        assertEquals(PageKind.SMALL, PageKind.THP.fallback());
+        assertEquals(null, PageKind.SMALL.fallback());
+        assertFalse(PageKind.THP.isHugetlb());
+    }
+
+    private static void writeNode(final Path sys, final int id, final String cpus, final long memKb) throws IOException
+    {
+        final Path dir = Files.createDirectories(sys.resolve("node" + id));
+        Files.writeString(dir.resolve("cpulist"), cpus + "\n");
+        Files.writeString(dir.resolve("meminfo"), "Node " + id + " MemTotal: " + memKb + " kB\nNode " + id + " MemFree: " + memKb + " kB\n");
+    }
+}

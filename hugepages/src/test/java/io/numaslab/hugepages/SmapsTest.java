@@ -1,0 +1,40 @@
+package io.numaslab.hugepages;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SmapsTest
+{
+    private static final List<String> SMAPS = List.of(
+        "7f0000000000-7f0000400000 rw-p 00000000 00:00 0",
+        "Size:               4096 kB",
+        "KernelPageSize:        4 kB",
+        "Rss:                4096 kB",
+        "AnonHugePages:      2048 kB",
+        "Private_Hugetlb:       0 kB",
+        "7f0000400000-7f0000800000 rw-p 00000000 00:0f 1234                      /anon_hugepage (deleted)",
+        "Size:               4096 kB",
+        "KernelPageSize:     2048 kB",
+        "Rss:                   0 kB",
+        "AnonHugePages:         0 kB",
+        "Private_Hugetlb:    4096 kB",
+        "Shared_Hugetlb:        0 kB");
+
+    @Test
+    void sumsOnlyTheMappingsOverlappingTheRange()
+    {
+        assertEquals(new RegionBacking(4096, 4L << 20, 2L << 20, 0), Smaps.backingOf(SMAPS, 0x7f0000000000L, 4L << 20));
+        assertEquals(new RegionBacking(2L << 20, 0, 0, 4L << 20), Smaps.backingOf(SMAPS, 0x7f0000400000L, 4L << 20));
+    }
+
+    @Test
+    void observedKindFollowsTheKernelsNumbers()
+    {
+        assertEquals(PageKind.THP, Smaps.backingOf(SMAPS, 0x7f0000000000L, 4096).observedKind());
+        assertEquals(PageKind.HUGETLB_2M, Smaps.backingOf(SMAPS, 0x7f0000400000L, 4096).observedKind());
+        assertEquals(PageKind.SMALL, new RegionBacking(4096, 4096, 0, 0).observedKind());
+    }
+}
