@@ -1,0 +1,132 @@
+package io.numaslab.bench;
+
+import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Region;
+import io.numaslab.hugepages.RegionBacking;
+import io.numaslab.hugepages.RegionMappingException;
+import io.numaslab.numa.HugePagePool;
+import io.numaslab.numa.Numa;
+import io.numaslab.numa.NumaMaps;
+import io.numaslab.numa.NumaTopology;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code numaslab} command line: {@code numaslab [topology]} prints this machine's NUMA topology and
+ * huge page pools, then maps a small region of each page kind on each node and reports how the kernel
+ * really backs it (page size from smaps, node from move_pages and numa_maps) and why any kind fell back.
+ */
+public final class NumaslabCommand
+{
+    private static final long DEMO_REGION_BYTES = 8L << 20;
+
+    private NumaslabCommand()
+    {
+    }
+
+    /**
+     * @param args {@code topology} (default) or {@code help}.
+     */
+    public static void main(final String[] args)
+    {
+        final String command = args.length == 0 ? "topology" : args[0];
+        final PrintStream out = System.out;
+        switch (command)
+        {
+            case "topology":
+                printTopology(out);
+                break;
+            case "help":
+            case "--help":
+            case "-h":
+                printHelp(out);
+                break;
+            default:
+                System.err.println("numaslab: unknown command '" + command + "'");
+                printHelp(System.err);
+                System.exit(2);
+        }
+    }
+
+    private static void printHelp(final PrintStream out)
+    {
+        out.println("usage: numaslab [command]");
+        out.println("  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)");
+        out.println("  help           this text");
+    }
+
+    static void printTopology(final PrintStream out)
+    {
+        final NumaTopology topology = NumaTopology.read();
+        out.println("numaslab: " + System.getProperty("os.name") + " " + System.getProperty("os.version") +
+            ", Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
+        out.println();
+        out.print(topology.describe());
+        out.println("NUMA calls: " + (Numa.isSupported() ? "available" : "unavailable: " + Numa.unsupportedReason()));
+        out.println("transparent huge pages: " + thpMode());
+        out.println("MADV_POPULATE_WRITE: " + (Region.isPopulateWriteSupported() ?
+            "yes (prefaulting reports exhaustion as an errno, never SIGBUS)" :
+            "no (hugetlb regions are bound PREFERRED so a full node cannot SIGBUS)"));
+        out.println("this thread: cpu " + Numa.currentCpu() + ", node " + Numa.currentNode());
+        out.println();
+        out.println("Regions of " + HugePagePool.describeSize(DEMO_REGION_BYTES) +
+            " (rounded up to whole pages), one per page kind and node, as the kernel backs them:");
+        out.println();
+        out.println("| node | asked | got | kernel page size (smaps) | huge page bytes (smaps) | pages per node (move_pages) | pages per node (numa_maps) | why not as asked |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        for (final int node : topology.memoryNodeIds())
+        {
+            for (final PageKind kind : PageKind.values())
+            {
+                out.println(regionRow(node, kind));
+            }
+        }
+    }
+
+    private static String regionRow(final int node, final PageKind kind)
+    {
+        try (Region region = Region.builder(DEMO_REGION_BYTES).node(node).pageKind(kind).map())
+        {
+            final RegionBacking backing = region.backing();
+            final Map<Integer, Long> numaMaps = NumaMaps.pagesPerNode(region.address(), region.sizeBytes());
+            return "| " + node + " | " + kind + " | " + region.pageKind() + " (" +
+                HugePagePool.describeSize(region.sizeBytes()) + ") | " +
+                (backing.kernelPageSizeBytes() > 0 ? HugePagePool.describeSize(backing.kernelPageSizeBytes()) : "n/a") +
+                " | " + HugePagePool.describeSize(backing.hugePageBytes()) + " | " +
+                describeCounts(region.pagesPerNode()) + " | " + describeCounts(numaMaps) + " | " +
+                (region.fallbackReasons().isEmpty() ? "" : String.join("; ", region.fallbackReasons())) + " |";
+        }
+        catch (final RegionMappingException | IllegalArgumentException ex)
+        {
+            return "| " + node + " | " + kind + " | failed | | | | | " + ex.getMessage() + " |";
+        }
+    }
+
+    private static String describeCounts(final Map<Integer, Long> pagesPerNode)
+    {
+        if (pagesPerNode.isEmpty())
+        {
+            return "n/a";
+        }
+        return pagesPerNode.entrySet().stream()
+            .map(e -> (e.getKey() >= 0 ? "N" + e.getKey() : "absent(" + e.getKey() + ")") + "=" + e.getValue())
+            .collect(Collectors.joining(" "));
+    }
+
+    private static String thpMode()
+    {
+        final Path enabled = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        try
+        {
+            return Files.isReadable(enabled) ? Files.readString(enabled).trim() : "not available";
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "unreadable (" + ex.getMessage() + ")";
+        }
+    }
+}
