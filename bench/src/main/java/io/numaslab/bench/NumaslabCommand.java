@@ -8,6 +8,8 @@ import io.numaslab.numa.HugePagePool;
 import io.numaslab.numa.Numa;
 import io.numaslab.numa.NumaMaps;
 import io.numaslab.numa.NumaTopology;
+import io.numaslab.slab.Chunk;
+import io.numaslab.slab.SizeClasses;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -40,6 +42,11 @@ public final class NumaslabCommand
             case "topology":
                 printTopology(out);
                 break;
+            case "size-classes":
+                out.println("Size classes for " + HugePagePool.describeSize(Chunk.DEFAULT_SIZE_BYTES) + " chunks:");
+                out.println();
+                out.print(SizeClasses.forChunkSize(Chunk.DEFAULT_SIZE_BYTES).toTable());
+                break;
             case "help":
             case "--help":
             case "-h":
@@ -56,6 +63,7 @@ public final class NumaslabCommand
     {
         out.println("usage: numaslab [command]");
         out.println("  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)");
+        out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
         out.println("  help           this text");
     }
 

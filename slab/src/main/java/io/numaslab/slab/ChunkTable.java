@@ -1,0 +1,145 @@
+package io.numaslab.slab;
+
+/**
+ * Finds the {@link Chunk} an address belongs to, from any thread, without locks and without garbage.
+ *
+ * <p>Since chunks are aligned to their size, {@code address >>> log2(chunkSizeBytes)} is the same for every byte of
+ * a chunk and different for every other chunk: that number is the key. The keys and chunks sit in an
+ * open-addressing table (linear probing, at most half full) that is never changed once published. Registering or
+ * unregistering a chunk builds a new table under a lock and publishes it through one volatile field, so a lookup
+ * reads one consistent table: one volatile load, a hash, and a probe or two. Copying the table on every change is
+ * cheap next to what a change stands for (mapping or unmapping a chunk of memory).
+ *
+ * <p>One table serves all heaps whose chunks may be freed from other threads (typically one per process), and all
+ * of them must use the same chunk size. Chunks are registered by their {@link SlabHeap} only.
+ */
+public final class ChunkTable {
+
+    private static final long FIBONACCI_MULTIPLIER = 0x9E37_79B9_7F4A_7C15L;
+    private static final int MIN_CAPACITY = 16;
+
+    private final int chunkSizeBytes;
+    private final int chunkShift;
+    private final Object writeLock = new Object();
+    private volatile Table current = new Table(new long[MIN_CAPACITY], new Chunk[MIN_CAPACITY], 0);
+
+    /** An immutable open-addressing table; an empty slot has a null chunk. */
+    private static final class Table {
+        final long[] keys;
+        final Chunk[] chunks;
+        final int count;
+        final int indexShift;
+
+        Table(long[] keys, Chunk[] chunks, int count) {
+            this.keys = keys;
+            this.chunks = chunks;
+            this.count = count;
+            this.indexShift = Long.SIZE - Integer.numberOfTrailingZeros(chunks.length);
+        }
+
+        /** Fibonacci hashing: chunk keys are often consecutive; the multiply spreads them over the table. */
+        int homeSlot(long key) {
+            return (int) ((key * FIBONACCI_MULTIPLIER) >>> indexShift);
+        }
+    }
+
+    /**
+     * Creates an empty table.
+     *
+     * @param chunkSizeBytes the size of every chunk to be registered: a power of two from {@link Chunk#MIN_SIZE_BYTES}
+     *                       to {@link Chunk#MAX_SIZE_BYTES}
+     * @throws IllegalArgumentException if the chunk size is not such a power of two
+     */
+    public ChunkTable(int chunkSizeBytes) {
+        this.chunkSizeBytes = Chunk.checkSizeBytes(chunkSizeBytes);
+        this.chunkShift = Integer.numberOfTrailingZeros(chunkSizeBytes);
+    }
+
+    /** {@return the size in bytes of every chunk in this table} */
+    public int chunkSizeBytes() {
+        return chunkSizeBytes;
+    }
+
+    /**
+     * Returns the registered chunk containing {@code address}. Lock-free and garbage-free; safe from any thread.
+     *
+     * @param address any address
+     * @return the chunk, or null if the address is in no registered chunk
+     */
+    public Chunk chunkOf(long address) {
+        Table table = current;
+        long key = address >>> chunkShift;
+        int mask = table.chunks.length - 1;
+        for (int slot = table.homeSlot(key); ; slot = (slot + 1) & mask) {
+            Chunk chunk = table.chunks[slot];
+            if (chunk == null || table.keys[slot] == key) {
+                return chunk;
+            }
+        }
+    }
+
+    /** {@return the number of registered chunks} */
+    public int size() {
+        return current.count;
+    }
+
+    /**
+     * Makes {@code chunk} findable by {@link #chunkOf(long)}.
+     *
+     * @throws IllegalStateException if the chunk has another size, or a chunk is already registered at its address
+     */
+    void register(Chunk chunk) {
+        if (chunk.sizeBytes() != chunkSizeBytes) {
+            throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) + " has "
+                    + chunk.sizeBytes() + " bytes but this table holds chunks of " + chunkSizeBytes + " bytes");
+        }
+        synchronized (writeLock) {
+            if (chunkOf(chunk.baseAddress()) != null) {
+                throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress())
+                        + " is already registered: the chunk source handed out the same memory twice");
+            }
+            current = rebuild(current, chunk, null);
+        }
+    }
+
+    /**
+     * Removes {@code chunk}; lookups of its addresses return null from then on.
+     *
+     * @throws IllegalStateException if the chunk is not registered
+     */
+    void unregister(Chunk chunk) {
+        synchronized (writeLock) {
+            if (chunkOf(chunk.baseAddress()) != chunk) {
+                throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) + " is not registered");
+            }
+            current = rebuild(current, null, chunk);
+        }
+    }
+
+    /** A new table holding the chunks of {@code old}, plus {@code added} and minus {@code removed} (each may be null). */
+    private static Table rebuild(Table old, Chunk added, Chunk removed) {
+        int count = old.count + (added != null ? 1 : 0) - (removed != null ? 1 : 0);
+        int capacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, count)) * 4); // at most half full
+        Table table = new Table(new long[capacity], new Chunk[capacity], count);
+        for (Chunk chunk : old.chunks) {
+            if (chunk != null && chunk != removed) {
+                insert(table, chunk);
+            }
+        }
+        if (added != null) {
+            insert(table, added);
+        }
+        return table;
+    }
+
+    private static void insert(Table table, Chunk chunk) {
+        long key = chunk.baseAddress() >>> Integer.numberOfTrailingZeros(chunk.sizeBytes());
+        int mask = table.chunks.length - 1;
+        int slot = table.homeSlot(key);
+        while (table.chunks[slot] != null) {
+            slot = (slot + 1) & mask;
+        }
+        table.keys[slot] = key;
+        table.chunks[slot] = chunk;
+    }
+}

@@ -1,0 +1,220 @@
+package io.numaslab.slab;
+
+import java.util.Arrays;
+
+/**
+ * A run of pages of a chunk cut into equal slots of one size class, with a bitmap of which slots are free.
+ *
+ * <p>A chunk creates one {@code Slab} object per page up front and reuses it whenever a slab starts at that page,
+ * so slabs coming and going make no garbage. Nothing is stored in the slots themselves: the memory is never
+ * touched, which is also why freeing can check every address against the bitmap.
+ *
+ * <p>Free slots are found in O(1) with a two-level bitmap: {@code freeSlotBits} has one bit per slot (1 = free),
+ * and {@code wordsWithFreeSlots} one bit per word of it that is not zero. Two {@code numberOfTrailingZeros} find
+ * the lowest free slot, so slots are handed out lowest address first. 64 words of 64 bits hold
+ * {@link SizeClasses#MAX_SLOTS_PER_SLAB} slots, which {@link SizeClasses} never exceeds.
+ *
+ * <p>The list links ({@code previousWithFree}, {@code nextWithFree}) belong to {@link SlabHeap}, which keeps
+ * per class an intrusive list of the slabs that have a free slot. Not thread-safe: owned by one heap.
+ */
+public final class Slab {
+
+    private static final int BITMAP_WORDS = SizeClasses.MAX_SLOTS_PER_SLAB / Long.SIZE;
+    /** Slot index = (offset * reciprocal) >>> 48: exact for offsets below 4096 slots of up to 64 KiB. */
+    private static final int RECIPROCAL_SHIFT = 48;
+
+    final Chunk chunk;
+    final int firstPage;
+    final long baseAddress;
+
+    private final long[] freeSlotBits = new long[BITMAP_WORDS];
+    private long wordsWithFreeSlots;
+
+    int classIndex = -1;
+    int slotSizeBytes;
+    int slotCount;
+    int usedSlots;
+    private long slotReciprocal;
+
+    /**
+     * One byte per slot: 1 while the slot is in a caller's hands, 0 while it is free in the slab or held in a
+     * thread cache. Set and cleared by the allocator above this layer with plain stores, from any thread: a
+     * byte store never disturbs its neighbours, so no atomic is needed, and the allocator's own hand-over
+     * (queues, locks) orders them. Grows when the slab is reused for a class with more slots; never shrinks.
+     */
+    private byte[] liveSlots = new byte[0];
+
+    Slab previousWithFree;
+    Slab nextWithFree;
+
+    Slab(Chunk chunk, int firstPage) {
+        this.chunk = chunk;
+        this.firstPage = firstPage;
+        this.baseAddress = chunk.pageAddress(firstPage);
+    }
+
+    /** Makes this the slab of {@code slotCount} free slots of {@code slotSizeBytes} each; called by its chunk. */
+    void format(int classIndex, int slotSizeBytes, int slotCount) {
+        this.classIndex = classIndex;
+        this.slotSizeBytes = slotSizeBytes;
+        this.slotCount = slotCount;
+        this.usedSlots = 0;
+        this.slotReciprocal = ((1L << RECIPROCAL_SHIFT) + slotSizeBytes - 1) / slotSizeBytes;
+        if (liveSlots.length < slotCount) {
+            liveSlots = new byte[slotCount];
+        } else {
+            Arrays.fill(liveSlots, 0, slotCount, (byte) 0);
+        }
+        int fullWords = slotCount / Long.SIZE;
+        int bitsInLastWord = slotCount % Long.SIZE;
+        Arrays.fill(freeSlotBits, 0, fullWords, -1L);
+        Arrays.fill(freeSlotBits, fullWords, BITMAP_WORDS, 0L);
+        if (bitsInLastWord > 0) {
+            freeSlotBits[fullWords] = (1L << bitsInLastWord) - 1;
+        }
+        int wordsInUse = fullWords + (bitsInLastWord > 0 ? 1 : 0);
+        wordsWithFreeSlots = wordsInUse == Long.SIZE ? -1L : (1L << wordsInUse) - 1;
+        previousWithFree = null;
+        nextWithFree = null;
+    }
+
+    boolean isFull() {
+        return usedSlots == slotCount;
+    }
+
+    boolean isEmpty() {
+        return usedSlots == 0;
+    }
+
+    /** Takes the lowest free slot and returns its address. The caller checks {@code !isFull()} first. */
+    long allocateSlot() {
+        int word = Long.numberOfTrailingZeros(wordsWithFreeSlots);
+        long bits = freeSlotBits[word];
+        int bit = Long.numberOfTrailingZeros(bits);
+        bits &= bits - 1; // clear the lowest set bit: that slot is now in use
+        freeSlotBits[word] = bits;
+        if (bits == 0) {
+            wordsWithFreeSlots &= ~(1L << word);
+        }
+        usedSlots++;
+        return baseAddress + (long) (word * Long.SIZE + bit) * slotSizeBytes;
+    }
+
+    /**
+     * Returns the slot index of {@code address} if it is the start of a slot in use, else -1.
+     * The address must lie within this slab's pages (its chunk's page map says so).
+     */
+    int liveSlotIndexOf(long address) {
+        int slot = slotIndexOf(address);
+        return slot < 0 || isFree(slot) ? -1 : slot;
+    }
+
+    /** Returns the size class of this slab's slots. */
+    public int classIndex() {
+        return classIndex;
+    }
+
+    /** Returns the size of each slot in bytes. */
+    public int slotSizeBytes() {
+        return slotSizeBytes;
+    }
+
+    /**
+     * Returns the index of the slot that starts at {@code address}, or -1 if no slot starts there (an interior
+     * pointer, or an address in the slab's unused tail or outside it). No division: a multiply by a precomputed
+     * reciprocal. Whether the slot is in use is not checked.
+     *
+     * @param address any address
+     * @return 0 to slot count - 1, or -1
+     */
+    public int slotIndexOf(long address) {
+        long offset = address - baseAddress;
+        if (offset < 0 || offset >= (long) slotCount * slotSizeBytes) {
+            return -1;
+        }
+        int slot = (int) ((offset * slotReciprocal) >>> RECIPROCAL_SHIFT);
+        return (long) slot * slotSizeBytes == offset ? slot : -1;
+    }
+
+    /**
+     * Marks a slot as handed to a caller. Any thread may call it for a slot it owns.
+     *
+     * @param slot from {@link #slotIndexOf(long)}
+     * @return false if it was already marked (the caller's bookkeeping is broken)
+     */
+    public boolean markLive(int slot) {
+        byte[] live = liveSlots;
+        boolean was = live[slot] != 0;
+        live[slot] = 1;
+        return !was;
+    }
+
+    /**
+     * Clears a slot's live mark: the caller gives it back. Any thread may call it.
+     *
+     * @param slot from {@link #slotIndexOf(long)}
+     * @return false if it was not marked live (a double free, or an address never handed out); nothing changed
+     */
+    public boolean clearLive(int slot) {
+        byte[] live = liveSlots;
+        if (live[slot] == 0) {
+            return false;
+        }
+        live[slot] = 0;
+        return true;
+    }
+
+    /** Returns whether a slot is marked live (in a caller's hands). */
+    public boolean isLive(int slot) {
+        return liveSlots[slot] != 0;
+    }
+
+    /** Marks a slot free; {@code slot} must come from {@link #liveSlotIndexOf(long)}. */
+    void freeSlot(int slot) {
+        int word = slot >>> 6;
+        freeSlotBits[word] |= 1L << slot; // shifts use the low 6 bits: the bit within the word
+        wordsWithFreeSlots |= 1L << word;
+        usedSlots--;
+    }
+
+    boolean isFree(int slot) {
+        return (freeSlotBits[slot >>> 6] & (1L << slot)) != 0;
+    }
+
+    /** Says why {@code address}, within this slab but not a live slot start, cannot be freed. Error path only. */
+    String problemWith(long address) {
+        long offset = address - baseAddress;
+        if (offset % slotSizeBytes != 0) {
+            return "not the start of a " + slotSizeBytes + "-byte slot (interior pointer)";
+        }
+        if (offset / slotSizeBytes >= slotCount) {
+            return "in the unused tail of a slab of " + slotSizeBytes + "-byte slots";
+        }
+        return "the " + slotSizeBytes + "-byte slot there is already free (double free, or never allocated)";
+    }
+
+    /** Counts the free bits and checks them against the counters; for {@link SlabHeap#verifyInvariants()}. */
+    void verify() {
+        int freeBits = 0;
+        for (int w = 0; w < BITMAP_WORDS; w++) {
+            long bits = freeSlotBits[w];
+            freeBits += Long.bitCount(bits);
+            check(((wordsWithFreeSlots >>> w) & 1) == (bits != 0 ? 1 : 0), "summary bit of word " + w + " is wrong");
+            check((bits & ~bitsOfRealSlots(w)) == 0, "free bits beyond the last slot in word " + w);
+        }
+        check(freeBits == slotCount - usedSlots, "free bits " + freeBits + " but " + usedSlots + " of " + slotCount + " used");
+        check(usedSlots > 0, "an empty slab was not given back to its chunk");
+    }
+
+    /** The bits of bitmap word {@code w} that stand for slots of this slab (the rest must stay 0). */
+    private long bitsOfRealSlots(int w) {
+        int slotsInWord = Math.min(Math.max(slotCount - w * Long.SIZE, 0), Long.SIZE);
+        return slotsInWord == Long.SIZE ? -1L : (1L << slotsInWord) - 1;
+    }
+
+    private void check(boolean condition, String problem) {
+        if (!condition) {
+            throw new IllegalStateException("slab at 0x" + Long.toHexString(baseAddress) + " (class " + classIndex + "): " + problem);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.numaslab.slab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class ChunkTableTest {
+
+    private static final int CHUNK = Chunk.DEFAULT_SIZE_BYTES;
+    private static final long BASE = FakeChunkSource.FIRST_BASE_ADDRESS;
+
+    private final ChunkTable table = new ChunkTable(CHUNK);
+
+    private static Chunk chunkAt(long baseAddress) {
+        return new Chunk(null, baseAddress, CHUNK);
+    }
+
+    @Test
+    void everyAddressInsideARegisteredChunkFindsIt() {
+        Chunk chunk = chunkAt(BASE + 3L * CHUNK);
+        table.register(chunk);
+        assertSame(chunk, table.chunkOf(chunk.baseAddress()));
+        assertSame(chunk, table.chunkOf(chunk.baseAddress() + 12345));
+        assertSame(chunk, table.chunkOf(chunk.baseAddress() + CHUNK - 1));
+    }
+
+    @Test
+    void addressesOutsideRegisteredChunksFindNothing() {
+        Chunk chunk = chunkAt(BASE + 3L * CHUNK);
+        table.register(chunk);
+        assertNull(table.chunkOf(chunk.baseAddress() - 1));
+        assertNull(table.chunkOf(chunk.baseAddress() + CHUNK));
+        assertNull(table.chunkOf(0));
+        assertNull(table.chunkOf(-1));
+    }
+
+    @Test
+    void unregisteringRemovesOnlyThatChunk() {
+        Chunk a = chunkAt(BASE);
+        Chunk b = chunkAt(BASE + CHUNK);
+        table.register(a);
+        table.register(b);
+        table.unregister(a);
+        assertNull(table.chunkOf(a.baseAddress()));
+        assertSame(b, table.chunkOf(b.baseAddress()));
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void registeringTheSameMemoryTwiceIsRefused() {
+        table.register(chunkAt(BASE));
+        assertThrows(IllegalStateException.class, () -> table.register(chunkAt(BASE)));
+    }
+
+    @Test
+    void unregisteringAnUnknownChunkIsRefused() {
+        assertThrows(IllegalStateException.class, () -> table.unregister(chunkAt(BASE)));
+    }
+
+    @Test
+    void chunksOfAnotherSizeAreRefused() {
+        assertThrows(IllegalStateException.class, () -> table.register(new Chunk(null, BASE, CHUNK * 2)));
+    }
+
+    @Test
+    void thousandsOfChunksAreAllFound() {
+        Chunk[] chunks = new Chunk[5000];
+        for (int i = 0; i < chunks.length; i++) {
+            chunks[i] = chunkAt(BASE + (long) i * 7 * CHUNK); // spaced out, as chunks of several heaps would be
+            table.register(chunks[i]);
+        }
+        for (Chunk chunk : chunks) {
+            assertSame(chunk, table.chunkOf(chunk.baseAddress() + CHUNK / 2));
+            assertNull(table.chunkOf(chunk.baseAddress() + CHUNK));
+        }
+        assertEquals(chunks.length, table.size());
+    }
+
+    @Test
+    void readersOnOtherThreadsNeverSeeAWrongChunk() throws InterruptedException {
+        Chunk stable = chunkAt(BASE);
+        table.register(stable);
+        AtomicReference<String> failure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            for (int i = 0; i < 2_000_000 && failure.get() == null; i++) {
+                long address = BASE + (long) (i % 64) * CHUNK + 100;
+                Chunk found = table.chunkOf(address);
+                if (found != null && !found.contains(address) || (i % 64 == 0 && found != stable)) {
+                    failure.set("chunkOf(0x" + Long.toHexString(address) + ") returned " + found);
+                }
+            }
+        });
+        reader.start();
+        for (int round = 0; round < 200; round++) {
+            Chunk[] churn = new Chunk[63];
+            for (int i = 0; i < churn.length; i++) {
+                churn[i] = chunkAt(BASE + (long) (i + 1) * CHUNK);
+                table.register(churn[i]);
+            }
+            for (Chunk chunk : churn) {
+                table.unregister(chunk);
+            }
+        }
+        reader.join();
+        assertNull(failure.get());
+    }
+}

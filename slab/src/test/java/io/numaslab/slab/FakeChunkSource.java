@@ -1,0 +1,71 @@
+package io.numaslab.slab;
+
+import java.util.TreeSet;
+
+/**
+ * A chunk source that hands out made-up, chunk-aligned addresses (0x7f00_0000_0000 + i * chunkSize) and counts
+ * what it does. Released addresses are handed out again, lowest first, as a real source would reuse memory.
+ * Never touches memory, since the slab layer never does.
+ */
+final class FakeChunkSource implements ChunkSource {
+
+    static final long FIRST_BASE_ADDRESS = 0x7f00_0000_0000L;
+
+    private final int chunkSizeBytes;
+    private final int maxOutstandingChunks;
+    private final TreeSet<Long> outstanding = new TreeSet<>();
+    private final TreeSet<Long> released = new TreeSet<>();
+    private long nextNewAddress = FIRST_BASE_ADDRESS;
+    long acquires;
+    long releases;
+
+    FakeChunkSource(int chunkSizeBytes, int maxOutstandingChunks) {
+        this.chunkSizeBytes = chunkSizeBytes;
+        this.maxOutstandingChunks = maxOutstandingChunks;
+    }
+
+    static FakeChunkSource unlimited(int chunkSizeBytes) {
+        return new FakeChunkSource(chunkSizeBytes, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public int chunkSizeBytes() {
+        return chunkSizeBytes;
+    }
+
+    @Override
+    public long acquireChunk() {
+        if (outstanding.size() >= maxOutstandingChunks) {
+            return 0;
+        }
+        long address;
+        if (!released.isEmpty()) {
+            address = released.pollFirst();
+        } else {
+            address = nextNewAddress;
+            nextNewAddress += chunkSizeBytes;
+        }
+        outstanding.add(address);
+        acquires++;
+        return address;
+    }
+
+    @Override
+    public void releaseChunk(long baseAddress) {
+        if (!outstanding.remove(baseAddress)) {
+            throw new AssertionError("released chunk 0x" + Long.toHexString(baseAddress) + " that is not outstanding");
+        }
+        released.add(baseAddress);
+        releases++;
+    }
+
+    int outstandingChunks() {
+        return outstanding.size();
+    }
+
+    /** Whether [address, address + sizeBytes) lies inside one outstanding chunk. */
+    boolean holds(long address, long sizeBytes) {
+        Long base = outstanding.floor(address);
+        return base != null && address + sizeBytes <= base + chunkSizeBytes;
+    }
+}

@@ -1,0 +1,287 @@
+package io.numaslab.slab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class SlabHeapTest {
+
+    private static final int CHUNK = Chunk.DEFAULT_SIZE_BYTES;
+    private static final int PAGE = Chunk.PAGE_SIZE_BYTES;
+
+    private final FakeChunkSource source = FakeChunkSource.unlimited(CHUNK);
+    private final ChunkTable table = new ChunkTable(CHUNK);
+    private final SlabHeap heap = new SlabHeap(source, table, 1);
+
+    @Test
+    void anEmptyHeapHoldsNoChunks() {
+        assertEquals(0, heap.chunkCount());
+        assertEquals(0, heap.reservedBytes());
+        assertEquals(0, source.acquires);
+    }
+
+    @Test
+    void theFirstAllocationAcquiresAChunkAndRegistersIt() {
+        long address = heap.allocate(100);
+        assertEquals(1, heap.chunkAcquires());
+        assertEquals(CHUNK, heap.reservedBytes());
+        Chunk chunk = table.chunkOf(address);
+        assertSame(heap, chunk.heap());
+        assertTrue(chunk.contains(address));
+    }
+
+    @Test
+    void slotsAreAlignedToTheirClassSizeWithinTheirSlab() {
+        for (int size : new int[] {1, 16, 17, 48, 100, 144, 1000, 4096, 5000, 40000, 65536}) {
+            int classSize = SizeClasses.sizeOfClass(SizeClasses.classIndexOf(size));
+            for (int i = 0; i < 50; i++) {
+                long address = heap.allocate(size);
+                Chunk chunk = table.chunkOf(address);
+                Slab slab = chunk.slabAt(chunk.pageIndexOf(address));
+                assertEquals(0, (address - slab.baseAddress) % classSize, "size " + size);
+                assertEquals(0, address % SizeClasses.QUANTUM_BYTES, "size " + size);
+                if (Integer.bitCount(classSize) == 1) {
+                    assertEquals(0, address % classSize, "power-of-two class " + classSize);
+                }
+            }
+        }
+        heap.verifyInvariants();
+    }
+
+    @Test
+    void liveAllocationsNeverOverlap() {
+        TreeMap<Long, Long> live = new TreeMap<>();
+        for (int i = 0; i < 3000; i++) {
+            int size = 1 + (i * 7919) % 20000;
+            long address = heap.allocate(size);
+            long end = address + heap.usableSize(address);
+            Long before = live.floorKey(address);
+            Long after = live.ceilingKey(address);
+            assertTrue(before == null || live.get(before) <= address, "overlaps the allocation before");
+            assertTrue(after == null || end <= after, "overlaps the allocation after");
+            live.put(address, end);
+        }
+    }
+
+    @Test
+    void usableSizeIsTheClassSize() {
+        assertEquals(16, heap.usableSize(heap.allocate(1)));
+        assertEquals(48, heap.usableSize(heap.allocate(33)));
+        assertEquals(144, heap.usableSize(heap.allocate(129)));
+        assertEquals(65536, heap.usableSize(heap.allocate(61441)));
+    }
+
+    @Test
+    void sizesAbove64KiBGetPageAlignedRunsOfWholePages() {
+        long address = heap.allocate(PAGE + 1);
+        assertEquals(0, address % PAGE);
+        assertEquals(2 * PAGE, heap.usableSize(address));
+        assertEquals(2L * PAGE, heap.usedBytes());
+        long bigger = heap.allocate(10 * PAGE);
+        assertEquals(10 * PAGE, heap.usableSize(bigger));
+        heap.verifyInvariants();
+    }
+
+    @Test
+    void aWholeChunkCanBeOneAllocation() {
+        long address = heap.allocate(CHUNK);
+        assertEquals(CHUNK, heap.usableSize(address));
+        assertEquals(FakeChunkSource.FIRST_BASE_ADDRESS, address);
+        assertEquals(1, heap.chunkCount());
+    }
+
+    @Test
+    void sizesAboveOneChunkAreRefusedNamingTheSizeAndTheMax() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> heap.allocate(CHUNK + 1));
+        assertTrue(e.getMessage().contains(Integer.toString(CHUNK + 1)), e.getMessage());
+        assertTrue(e.getMessage().contains(Integer.toString(heap.maxAllocationBytes())), e.getMessage());
+    }
+
+    @Test
+    void zeroAndNegativeSizesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> heap.allocate(0));
+        assertThrows(IllegalArgumentException.class, () -> heap.allocate(-16));
+        assertEquals(0, heap.chunkCount());
+    }
+
+    @Test
+    void allocateReturnsZeroWhenTheSourceHasNoMoreChunks() {
+        SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
+        assertNotEquals(0, limited.allocate(CHUNK / 2));
+        assertEquals(0, limited.allocate(CHUNK));
+        long small;
+        int count = 0;
+        while ((small = limited.allocate(SizeClasses.MAX_SMALL_SIZE_BYTES)) != 0) {
+            count++;
+            assertTrue(table.chunkOf(small).contains(small));
+        }
+        assertEquals(16, count, "the other half of the chunk, one 64 KiB slot per page");
+        limited.verifyInvariants();
+    }
+
+    @Test
+    void aChunkEmptiedBeyondTheRetainedLimitGoesBackToTheSource() {
+        SlabHeap keepsNone = new SlabHeap(source, table, 0);
+        long address = keepsNone.allocate(100);
+        keepsNone.free(address);
+        assertEquals(1, source.releases);
+        assertEquals(0, source.outstandingChunks());
+        assertEquals(0, keepsNone.chunkCount());
+        assertEquals(null, table.chunkOf(address));
+    }
+
+    @Test
+    void emptyChunksUpToTheRetainedLimitAreKeptAndReused() {
+        SlabHeap keepsTwo = new SlabHeap(source, table, 2);
+        List<Long> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runs.add(keepsTwo.allocate(CHUNK)); // one chunk each
+        }
+        for (long run : runs) {
+            keepsTwo.free(run);
+        }
+        assertEquals(2, keepsTwo.chunkCount());
+        assertEquals(1, keepsTwo.chunkReleases());
+        keepsTwo.allocate(CHUNK);
+        keepsTwo.allocate(CHUNK);
+        assertEquals(3, keepsTwo.chunkAcquires(), "the kept chunks served both");
+        keepsTwo.verifyInvariants();
+    }
+
+    @Test
+    void anEmptiedSlabGivesItsPagesBackToItsChunk() {
+        int c = SizeClasses.classIndexOf(16);
+        long[] slots = new long[heap.sizeClasses().slotsPerSlab(c)];
+        assertEquals(slots.length, heap.allocateBatch(c, slots, 0, slots.length));
+        Chunk chunk = table.chunkOf(slots[0]);
+        assertEquals(chunk.pageCount() - 1, chunk.freePageCount());
+        for (long slot : slots) {
+            heap.free(slot);
+        }
+        assertEquals(chunk.pageCount(), chunk.freePageCount());
+        assertEquals(0, heap.freeSlots(c));
+        assertEquals(slots[0], heap.allocate(CHUNK), "the freed page is part of a whole-chunk run again");
+    }
+
+    @Test
+    void countersFollowAllocationsAndFrees() {
+        int c = SizeClasses.classIndexOf(48);
+        int slotsPerSlab = heap.sizeClasses().slotsPerSlab(c);
+        long a = heap.allocate(48);
+        long b = heap.allocate(40);
+        heap.allocate(3 * PAGE);
+        assertEquals(2, heap.usedSlots(c));
+        assertEquals(slotsPerSlab - 2, heap.freeSlots(c));
+        assertEquals(2 * 48 + 3L * PAGE, heap.usedBytes());
+        heap.free(a);
+        assertEquals(1, heap.usedSlots(c));
+        assertEquals(slotsPerSlab - 1, heap.freeSlots(c));
+        heap.free(b);
+        assertEquals(0, heap.usedSlots(c));
+        assertEquals(0, heap.freeSlots(c), "the empty slab went back to the chunk");
+        assertEquals(3L * PAGE, heap.usedBytes());
+        heap.verifyInvariants();
+    }
+
+    @Test
+    void aBatchFillsFromSeveralSlabs() {
+        int c = SizeClasses.classIndexOf(65536);
+        long[] out = new long[40];
+        assertEquals(35, heap.allocateBatch(c, out, 5, 35));
+        assertEquals(0, out[4]);
+        for (int i = 5; i < 40; i++) {
+            assertEquals(65536, heap.usableSize(out[i]));
+        }
+        assertEquals(35, heap.usedSlots(c));
+        assertEquals(35L * 65536, heap.usedBytes());
+        assertEquals(2, heap.chunkCount());
+        heap.verifyInvariants();
+    }
+
+    @Test
+    void aBatchIsShortWhenTheSourceRunsOut() {
+        SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
+        int c = SizeClasses.classIndexOf(65536);
+        long[] out = new long[100];
+        assertEquals(32, limited.allocateBatch(c, out, 0, 100));
+        assertEquals(0, limited.allocateBatch(c, out, 0, 100));
+        limited.verifyInvariants();
+    }
+
+    @Test
+    void aBatchRefusesABadClassOrRange() {
+        long[] out = new long[4];
+        assertThrows(IllegalArgumentException.class, () -> heap.allocateBatch(-1, out, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> heap.allocateBatch(SizeClasses.classCount(), out, 0, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> heap.allocateBatch(0, out, 2, 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> heap.allocateBatch(0, out, 0, -1));
+        assertEquals(0, heap.chunkCount());
+    }
+
+    @Test
+    void heapsSharingATableKeepTheirChunksApart() {
+        SlabHeap other = new SlabHeap(source, table, 1);
+        long mine = heap.allocate(64);
+        long theirs = other.allocate(64);
+        assertSame(heap, table.chunkOf(mine).heap());
+        assertSame(other, table.chunkOf(theirs).heap());
+        assertNotEquals(table.chunkOf(mine), table.chunkOf(theirs));
+    }
+
+    @Test
+    void aSourceAndTableWithDifferentChunkSizesAreRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new SlabHeap(FakeChunkSource.unlimited(CHUNK * 2), table, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SlabHeap(source, table, -1));
+    }
+
+    @Test
+    void aMisalignedChunkFromTheSourceIsRefusedAndReleased() {
+        ChunkSource misaligned = new ChunkSource() {
+            int released;
+
+            @Override
+            public int chunkSizeBytes() {
+                return CHUNK;
+            }
+
+            @Override
+            public long acquireChunk() {
+                return FakeChunkSource.FIRST_BASE_ADDRESS + PAGE;
+            }
+
+            @Override
+            public void releaseChunk(long baseAddress) {
+                released++;
+            }
+        };
+        SlabHeap bad = new SlabHeap(misaligned, table, 0);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.allocate(16));
+        assertTrue(e.getMessage().contains("not aligned"), e.getMessage());
+        assertEquals(0, table.size());
+    }
+
+    @Test
+    void smallChunksServeEveryClass() {
+        FakeChunkSource smallSource = FakeChunkSource.unlimited(Chunk.MIN_SIZE_BYTES);
+        SlabHeap small = new SlabHeap(smallSource, new ChunkTable(Chunk.MIN_SIZE_BYTES), 0);
+        List<Long> addresses = new ArrayList<>();
+        for (int c = 0; c < SizeClasses.classCount(); c++) {
+            addresses.add(small.allocate(SizeClasses.sizeOfClass(c)));
+        }
+        addresses.add(small.allocate(Chunk.MIN_SIZE_BYTES));
+        small.verifyInvariants();
+        for (long address : addresses) {
+            small.free(address);
+        }
+        assertEquals(0, small.chunkCount());
+        assertEquals(0, smallSource.outstandingChunks());
+    }
+}
