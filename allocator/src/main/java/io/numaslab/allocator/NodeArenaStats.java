@@ -1,0 +1,161 @@
+package io.numaslab.allocator;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Computes a node's {@link NodeArenaMXBean} numbers from its arena and the thread caches bound to it. */
+final class NodeArenaStats implements NodeArenaMXBean
+{
+    private final NumaAllocator allocator;
+    private final NodeArena arena;
+
+    NodeArenaStats(final NumaAllocator allocator, final NodeArena arena)
+    {
+        this.allocator = allocator;
+        this.arena = arena;
+    }
+
+    @Override
+    public int getNode()
+    {
+        return arena.node;
+    }
+
+    @Override
+    public String getPageKind()
+    {
+        return String.valueOf(arena.chunkSource.lastPageKind() != null ? arena.chunkSource.lastPageKind() :
+            arena.chunkSource.configuredPageKind());
+    }
+
+    @Override
+    public List<String> getPageKindFallbackReasons()
+    {
+        return arena.chunkSource.fallbackReasons();
+    }
+
+    @Override
+    public long getReservedBytes()
+    {
+        return arena.chunkSource.mappedBytes() + allocator.largeBytes(arena);
+    }
+
+    @Override
+    public long getUsedBytes()
+    {
+        return usedBytes(allocator, arena);
+    }
+
+    static long usedBytes(final NumaAllocator allocator, final NodeArena arena)
+    {
+        return arena.heapUsedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena);
+    }
+
+    @Override
+    public long getCachedBytes()
+    {
+        return cachedBytes(allocator, arena);
+    }
+
+    @Override
+    public long getHugePageBackedBytes()
+    {
+        return arena.chunkSource.hugePageBackedBytes();
+    }
+
+    @Override
+    public long getLimitBytes()
+    {
+        return arena.chunkSource.limitBytes();
+    }
+
+    @Override
+    public long getAllocations()
+    {
+        long total = arena.retiredAllocations + arena.lockedAllocations;
+        for (final ThreadCache cache : allocator.liveCaches())
+        {
+            if (cache.arena == arena)
+            {
+                total += cache.allocations;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long getFrees()
+    {
+        long total = arena.retiredFrees + arena.lockedFrees + arena.remoteFreesReceived;
+        for (final ThreadCache cache : allocator.liveCaches())
+        {
+            if (cache.arena == arena)
+            {
+                total += cache.frees;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long getRemoteFrees()
+    {
+        return arena.remoteFreesReceived;
+    }
+
+    @Override
+    public long getPendingRemoteFrees()
+    {
+        return remoteSentTo(allocator, arena, false) - arena.remoteFreesReceived;
+    }
+
+    @Override
+    public long getFailures()
+    {
+        return arena.failures;
+    }
+
+    @Override
+    public long getFallbacks()
+    {
+        return arena.fallbacks;
+    }
+
+    @Override
+    public List<SizeClassUsage> getSizeClasses()
+    {
+        return Arrays.asList(arena.sizeClassUsage());
+    }
+
+    private static long cachedBytes(final NumaAllocator allocator, final NodeArena arena)
+    {
+        long total = 0;
+        for (final ThreadCache cache : allocator.liveCaches())
+        {
+            if (cache.arena == arena)
+            {
+                total += cache.cachedBytes;
+            }
+        }
+        return total;
+    }
+
+    private static long pendingRemoteBytes(final NumaAllocator allocator, final NodeArena arena)
+    {
+        return remoteSentTo(allocator, arena, true) - arena.remoteBytesReceived;
+    }
+
+    private static long remoteSentTo(final NumaAllocator allocator, final NodeArena arena, final boolean bytes)
+    {
+        long total = 0;
+        for (final NodeArena from : allocator.arenas())
+        {
+            total += bytes ? from.retiredRemoteBytesSent[arena.index] : from.retiredRemoteSent[arena.index];
+        }
+        for (final ThreadCache cache : allocator.liveCaches())
+        {
+            total += bytes ? cache.remoteBytesSent[arena.index] : cache.remoteSent[arena.index];
+        }
+        return total;
+    }
+}

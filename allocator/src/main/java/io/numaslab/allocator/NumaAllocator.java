@@ -1,0 +1,854 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Region;
+import io.numaslab.hugepages.RegionMappingException;
+import io.numaslab.numa.CpuList;
+import io.numaslab.numa.Numa;
+import io.numaslab.numa.NumaNode;
+import io.numaslab.numa.NumaTopology;
+import io.numaslab.slab.Chunk;
+import io.numaslab.slab.ChunkTable;
+import io.numaslab.slab.InvalidFreeException;
+import io.numaslab.slab.SizeClasses;
+import io.numaslab.slab.Slab;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.jctools.queues.MpmcArrayQueue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A NUMA-aware off-heap allocator: one arena per node, each mapping its memory from regions bound to that node;
+ * each thread allocates from the arena of its node through a bounded cache of its own.
+ * <p>
+ * The raw API makes no garbage: {@link #allocate(int)} returns an address, {@link #free(long)} takes it back
+ * from any thread, {@link #usableSize(long)} tells its capacity. Memory freed by a thread of another node goes
+ * home in batches through the owning arena's MPSC queue and is reused only by its own node.
+ * <p>
+ * Sizes up to 64 KiB come from slabs of 80 size classes through the thread cache; up to a chunk from page runs;
+ * larger ones get a region of their own. Errors are exceptions that name the address or the node and leave the
+ * allocator consistent: {@link IllegalArgumentException} for a bad size, {@link InvalidFreeException} for a
+ * double free, an interior pointer or an address it did not hand out, {@link NodeLimitExceededException} and
+ * {@link AllocationFailedException} when a node has no more memory.
+ * <p>
+ * Double frees are caught by a per-slot live mark that is set and cleared with plain stores: a free repeated
+ * after the first has returned is always caught; two threads freeing the same address at the same instant is a
+ * race in the caller that the check may miss.
+ */
+public final class NumaAllocator implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger(NumaAllocator.class.getName());
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final NumaTopology topology;
+    private final NodeArena[] arenas;
+    private final NodeArena[] arenasByNode;
+    private final ChunkTable chunkTable;
+    private final ThreadLocal<ThreadCache> caches = new ThreadLocal<>();
+    private final CopyOnWriteArrayList<ThreadCache> liveCaches = new CopyOnWriteArrayList<>();
+    private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
+    private final ConcurrentHashMap<Long, LargeAllocation> largeAllocations = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService maintenance;
+    private final JmxRegistration jmx;
+    private final Builder config;
+    private final int maxRunBytes;
+    private volatile boolean closed;
+
+    private NumaAllocator(final Builder config)
+    {
+        this.config = config;
+        this.topology = config.topology != null ? config.topology : NumaTopology.read();
+        final int[] nodes = config.nodes != null ? config.nodes.clone() : topology.memoryNodeIds();
+        if (nodes.length == 0)
+        {
+            throw new IllegalArgumentException("no node to allocate on: this machine has no node with memory " +
+                "this process may use (" + topology.describe().trim() + ")");
+        }
+        final int maxNode = Arrays.stream(topology.nodeIds()).max().orElse(0);
+        this.arenasByNode = new NodeArena[maxNode + 1];
+        this.arenas = new NodeArena[nodes.length];
+        this.chunkTable = new ChunkTable(config.chunkSizeBytes);
+        for (int i = 0; i < nodes.length; i++)
+        {
+            final NumaNode node = topology.node(nodes[i]);
+            if (!node.hasMemory())
+            {
+                throw new IllegalArgumentException("node " + node.id() + " has no memory; nodes with memory: " +
+                    CpuList.format(topology.memoryNodeIds()));
+            }
+            if (arenasByNode[node.id()] != null)
+            {
+                throw new IllegalArgumentException("node " + node.id() + " is listed twice");
+            }
+            arenas[i] = new NodeArena(this, node.id(), i, nodes.length, chunkTable, config.pageKind,
+                config.chunkSizeBytes, config.regionSizeBytes, config.bytesLimitPerNode, config.retainedEmptyChunks);
+            arenasByNode[node.id()] = arenas[i];
+        }
+        this.maxRunBytes = config.chunkSizeBytes;
+        final int id = INSTANCES.incrementAndGet();
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread t = new Thread(r, "numaslab-maintenance-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+        final long intervalNanos = config.maintenanceInterval.toNanos();
+        maintenance.scheduleWithFixedDelay(this::maintain, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+        this.jmx = config.jmx ? JmxRegistration.register(this, id) : null;
+        if (!Numa.isSupported())
+        {
+            LOG.log(System.Logger.Level.INFO, "numaslab: " + Numa.unsupportedReason() +
+                ": one arena, memory binding is a no-op");
+        }
+    }
+
+    /** @return a builder with the defaults described on each of its methods. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------------------------------------ allocate
+
+    /**
+     * Allocates memory on the calling thread's node. Not zeroed.
+     *
+     * @param sizeBytes 1 to {@link Builder#maxAllocationBytes(int)}.
+     * @return the address of at least {@code sizeBytes} bytes, 16-byte aligned.
+     * @throws IllegalArgumentException    for a size ≤ 0 or above the maximum.
+     * @throws NodeLimitExceededException  when the node's byte limit is reached (and no fallback node has room).
+     * @throws AllocationFailedException   when the node has no more memory for a region.
+     * @throws IllegalStateException       after {@link #close()}.
+     */
+    public long allocate(final int sizeBytes)
+    {
+        if (sizeBytes <= 0 || sizeBytes > SizeClasses.MAX_SMALL_SIZE_BYTES || closed)
+        {
+            return allocateSlow(sizeBytes);
+        }
+        final ThreadCache cache = cache();
+        final int classIndex = SizeClasses.classIndexOf(sizeBytes);
+        final long address = cache.pop(classIndex);
+        return address != 0 ? address : refill(cache, classIndex, sizeBytes);
+    }
+
+    /**
+     * Frees memory from {@link #allocate(int)}, from any thread. Memory of another node goes home to it.
+     *
+     * @param address an address this allocator handed out and that has not been freed since.
+     * @throws InvalidFreeException  for a double free, an interior pointer or an address not from this allocator;
+     *                               nothing is changed.
+     * @throws IllegalStateException after {@link #close()}.
+     */
+    public void free(final long address)
+    {
+        final Chunk chunk = chunkTable.chunkOf(address);
+        final Slab slab = chunk == null ? null : chunk.slabOf(address);
+        if (slab == null || closed)
+        {
+            freeSlow(address, chunk);
+            return;
+        }
+        final int slot = slab.slotIndexOf(address);
+        if (slot < 0 || !slab.clearLive(slot))
+        {
+            throw new InvalidFreeException(address, slot < 0 ?
+                "not the start of a " + slab.slotSizeBytes() + "-byte slot (interior pointer)" :
+                "the " + slab.slotSizeBytes() + "-byte slot there is not allocated (double free, or never handed out)");
+        }
+        if (config.scrubOnFree)
+        {
+            MemoryScrub.zero(address, slab.slotSizeBytes());
+        }
+        final ThreadCache cache = cache();
+        final NodeArena home = (NodeArena)chunk.heap().owner();
+        if (home == cache.arena)
+        {
+            cache.push(slab.classIndex(), address, slab, slot);
+        }
+        else
+        {
+            cache.sendRemote(home, address, slab.slotSizeBytes(), this);
+        }
+    }
+
+    /**
+     * @param address an address this allocator handed out and that has not been freed since.
+     * @return how many bytes it may use: its size class, page run or region size (at least what was asked).
+     * @throws IllegalArgumentException if the address is not a live allocation of this allocator.
+     */
+    public int usableSize(final long address)
+    {
+        final Chunk chunk = chunkTable.chunkOf(address);
+        final Slab slab = chunk == null ? null : chunk.slabOf(address);
+        if (slab != null)
+        {
+            final int slot = slab.slotIndexOf(address);
+            if (slot >= 0 && slab.isLive(slot))
+            {
+                return slab.slotSizeBytes();
+            }
+            throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) + "): not a live allocation");
+        }
+        if (chunk != null)
+        {
+            final NodeArena home = (NodeArena)chunk.heap().owner();
+            home.lock.lock();
+            try
+            {
+                return home.heap.usableSize(address);
+            }
+            finally
+            {
+                home.lock.unlock();
+            }
+        }
+        final LargeAllocation large = largeAllocations.get(address);
+        if (large == null)
+        {
+            throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) +
+                "): not allocated by this NumaAllocator");
+        }
+        return (int)Math.min(Integer.MAX_VALUE, large.region.sizeBytes());
+    }
+
+    /**
+     * Allocates and wraps the memory in an Agrona buffer of exactly {@code sizeBytes} capacity. Free it with
+     * {@link #free(DirectBuffer)}. Agrona 2 needs {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}.
+     *
+     * @param sizeBytes as for {@link #allocate(int)}.
+     * @return a new buffer over the memory.
+     */
+    public UnsafeBuffer allocateBuffer(final int sizeBytes)
+    {
+        return new UnsafeBuffer(allocate(sizeBytes), sizeBytes);
+    }
+
+    /**
+     * Points a buffer at an allocation, without garbage: its capacity becomes the usable size.
+     *
+     * @param address an address from {@link #allocate(int)}.
+     * @param buffer  the buffer to point.
+     * @return the buffer.
+     */
+    public UnsafeBuffer wrap(final long address, final UnsafeBuffer buffer)
+    {
+        buffer.wrap(address, usableSize(address));
+        return buffer;
+    }
+
+    /**
+     * Frees the memory a buffer from {@link #allocateBuffer(int)} or {@link #wrap} points at.
+     *
+     * @param buffer the buffer; it must not be used afterwards.
+     */
+    public void free(final DirectBuffer buffer)
+    {
+        free(buffer.addressOffset());
+    }
+
+    // ------------------------------------------------------------------------------------------------ binding
+
+    /** @return the node whose arena the calling thread allocates from (binding it on first use). */
+    public int nodeOfCurrentThread()
+    {
+        return cache().arena.node;
+    }
+
+    /** @return how the calling thread came to its node (binding it on first use). */
+    public ThreadBinding bindingOfCurrentThread()
+    {
+        return cache().binding;
+    }
+
+    /**
+     * Binds the calling thread to a node's arena, overriding its pinning or first CPU. Its cached slots go back to
+     * its old arena first.
+     *
+     * @param node a node of this allocator.
+     * @throws IllegalArgumentException if the allocator has no arena on that node.
+     */
+    public void bindCurrentThread(final int node)
+    {
+        final NodeArena target = arenaOf(node);
+        final ThreadCache cache = cache();
+        if (cache.arena != target)
+        {
+            cache.flushAll();
+            cache.sendPendingRemote(arenas);
+            retireCounters(cache);
+            cache.arena = target;
+        }
+        cache.binding = ThreadBinding.EXPLICIT;
+    }
+
+    /**
+     * Gives the calling thread's cached slots back to its arena and sends its pending remote frees home. Threads
+     * that go idle for long may call it; caches of threads that end are reclaimed by the allocator.
+     */
+    public void trimCurrentThreadCache()
+    {
+        final ThreadCache cache = caches.get();
+        if (cache != null)
+        {
+            cache.flushAll();
+            cache.sendPendingRemote(arenas);
+        }
+    }
+
+    /** @return the node ids of this allocator's arenas, ascending. */
+    public int[] nodes()
+    {
+        return Arrays.stream(arenas).mapToInt(a -> a.node).toArray();
+    }
+
+    /** @return the usage of one node's arena, as JMX shows it. */
+    public NodeArenaMXBean nodeStats(final int node)
+    {
+        return new NodeArenaStats(this, arenaOf(node));
+    }
+
+    /** @return totals over every node, as JMX shows them. */
+    public NumaAllocatorMXBean stats()
+    {
+        return new AllocatorStats(this);
+    }
+
+    /** @return the largest size {@link #allocate(int)} accepts. */
+    public int maxAllocationBytes()
+    {
+        return config.maxAllocationBytes;
+    }
+
+    /**
+     * Unmaps every region, stops the maintenance thread and unregisters the MXBeans. Memory not yet freed is gone;
+     * addresses must not be used afterwards. Closing twice is harmless.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        maintenance.shutdownNow();
+        if (jmx != null)
+        {
+            jmx.unregister();
+        }
+        for (final NodeArena arena : arenas)
+        {
+            arena.lock.lock();
+            try
+            {
+                arena.chunkSource.closeAll();
+            }
+            finally
+            {
+                arena.lock.unlock();
+            }
+        }
+        largeAllocations.values().forEach(large -> large.region.close());
+        largeAllocations.clear();
+    }
+
+    /** @return true after {@link #close()}. */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------------------------------------ slow paths
+
+    private ThreadCache cache()
+    {
+        final ThreadCache cache = caches.get();
+        return cache != null ? cache : createCache();
+    }
+
+    private ThreadCache createCache()
+    {
+        int node = -1;
+        ThreadBinding binding = ThreadBinding.FIRST_CPU;
+        final int pinned = NodeAffinity.pinnedNodeOfCurrentThread();
+        if (pinned >= 0 && NodeAffinity.isCurrentThreadRestricted())
+        {
+            node = pinned;
+            binding = ThreadBinding.PINNED;
+        }
+        else
+        {
+            node = Numa.currentNode();
+        }
+        NodeArena arena = node >= 0 && node < arenasByNode.length ? arenasByNode[node] : null;
+        if (arena == null)
+        {
+            arena = nearestArena(node);
+            binding = ThreadBinding.NEAREST;
+        }
+        final ThreadCache cache = new ThreadCache(Thread.currentThread(), arena, binding, config.threadCacheSlotsPerClass,
+            config.threadCacheBytes, arenas.length);
+        caches.set(cache);
+        liveCaches.add(cache);
+        return cache;
+    }
+
+    private NodeArena nearestArena(final int node)
+    {
+        if (!topology.hasNode(node))
+        {
+            return arenas[0];
+        }
+        final NumaNode from = topology.node(node);
+        return Arrays.stream(arenas).min(Comparator.comparingInt(a -> distance(from, a.node))).orElseThrow();
+    }
+
+    private static int distance(final NumaNode from, final int to)
+    {
+        final int d = from.distanceTo(to);
+        return d < 0 ? Integer.MAX_VALUE : d;
+    }
+
+    private NodeArena arenaOf(final int node)
+    {
+        final NodeArena arena = node >= 0 && node < arenasByNode.length ? arenasByNode[node] : null;
+        if (arena == null)
+        {
+            throw new IllegalArgumentException("this allocator has no arena on node " + node + "; its nodes are " +
+                CpuList.format(nodes()));
+        }
+        return arena;
+    }
+
+    private long refill(final ThreadCache cache, final int classIndex, final int sizeBytes)
+    {
+        final long address = cache.refillAndPop(classIndex, chunkTable);
+        return address != 0 ? address : allocateElsewhere(cache.arena, sizeBytes);
+    }
+
+    private long allocateSlow(final int sizeBytes)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("this NumaAllocator is closed");
+        }
+        if (sizeBytes <= 0 || sizeBytes > config.maxAllocationBytes)
+        {
+            throw new IllegalArgumentException("allocate(" + sizeBytes + "): size must be from 1 to " +
+                config.maxAllocationBytes + " bytes");
+        }
+        final NodeArena arena = cache().arena;
+        final long address = sizeBytes <= maxRunBytes ? allocateRun(arena, sizeBytes) : allocateLarge(arena, sizeBytes);
+        return address != 0 ? address : allocateElsewhere(arena, sizeBytes);
+    }
+
+    private long allocateRun(final NodeArena arena, final int sizeBytes)
+    {
+        arena.lock.lock();
+        try
+        {
+            final long address = arena.heap.allocate(sizeBytes);
+            if (address != 0)
+            {
+                arena.lockedAllocations++;
+            }
+            return address;
+        }
+        finally
+        {
+            arena.lock.unlock();
+        }
+    }
+
+    private long allocateLarge(final NodeArena arena, final int sizeBytes)
+    {
+        final long mapped = arena.chunkSource.mappedBytes() + arena.largeBytes;
+        if (mapped + sizeBytes > config.bytesLimitPerNode)
+        {
+            arena.lastFailure = "limit reached";
+            return 0;
+        }
+        final Region region;
+        try
+        {
+            region = Region.builder(sizeBytes).node(arena.node).pageKind(config.pageKind).map();
+        }
+        catch (final RegionMappingException ex)
+        {
+            arena.lastFailure = ex.getMessage();
+            return 0;
+        }
+        arena.lock.lock();
+        try
+        {
+            arena.largeBytes += region.sizeBytes();
+            arena.lockedAllocations++;
+        }
+        finally
+        {
+            arena.lock.unlock();
+        }
+        largeAllocations.put(region.address(), new LargeAllocation(region, arena));
+        return region.address();
+    }
+
+    /** The home arena could not serve: try the others by distance if allowed, else throw with the reason. */
+    private long allocateElsewhere(final NodeArena home, final int sizeBytes)
+    {
+        home.failures++;
+        if (config.fallbackToOtherNodes)
+        {
+            final NumaNode from = topology.node(home.node);
+            final List<NodeArena> others = new ArrayList<>(Arrays.asList(arenas));
+            others.remove(home);
+            others.sort(Comparator.comparingInt(a -> distance(from, a.node)));
+            for (final NodeArena other : others)
+            {
+                final long address = sizeBytes <= maxRunBytes ? allocateRun(other, sizeBytes) : allocateLarge(other, sizeBytes);
+                if (address != 0)
+                {
+                    markLiveIfSlot(address);
+                    home.fallbacks++;
+                    LOG.log(System.Logger.Level.DEBUG, "numaslab: node " + home.node + " full, " + sizeBytes +
+                        " bytes served by node " + other.node);
+                    return address;
+                }
+            }
+        }
+        throw failure(home, sizeBytes);
+    }
+
+    private void markLiveIfSlot(final long address)
+    {
+        final Slab slab = ThreadCache.slabOf(chunkTable, address);
+        if (slab != null)
+        {
+            slab.markLive(slab.slotIndexOf(address));
+        }
+    }
+
+    private AllocationFailedException failure(final NodeArena arena, final int sizeBytes)
+    {
+        final String reason = arena.chunkSource.lastFailure() != null ? arena.chunkSource.lastFailure() : arena.lastFailure;
+        if (reason != null && reason.startsWith("limit reached"))
+        {
+            return new NodeLimitExceededException(arena.node, sizeBytes,
+                arena.chunkSource.mappedBytes() + arena.largeBytes, NodeArenaStats.usedBytes(this, arena),
+                config.bytesLimitPerNode);
+        }
+        return new AllocationFailedException(arena.node, sizeBytes, "node " + arena.node + ": cannot allocate " +
+            sizeBytes + " bytes: " + reason);
+    }
+
+    private void freeSlow(final long address, final Chunk chunk)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("this NumaAllocator is closed");
+        }
+        if (chunk != null)
+        {
+            // a page run (or a bad address inside a chunk): the heap checks and frees it under the lock
+            final NodeArena home = (NodeArena)chunk.heap().owner();
+            home.lock.lock();
+            try
+            {
+                home.heap.free(address);
+                home.lockedFrees++;
+            }
+            finally
+            {
+                home.lock.unlock();
+            }
+            return;
+        }
+        final LargeAllocation large = largeAllocations.remove(address);
+        if (large == null)
+        {
+            throw new InvalidFreeException(address, "not allocated by this NumaAllocator (or already freed)");
+        }
+        large.region.close();
+        large.arena.lock.lock();
+        try
+        {
+            large.arena.largeBytes -= large.region.sizeBytes();
+            large.arena.lockedFrees++;
+        }
+        finally
+        {
+            large.arena.lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ upkeep
+
+    RemoteFreeBatch takeBatch()
+    {
+        final RemoteFreeBatch batch = batchPool.poll();
+        return batch != null ? batch : new RemoteFreeBatch();
+    }
+
+    void recycle(final RemoteFreeBatch batch)
+    {
+        batch.count = 0;
+        batch.bytes = 0;
+        batchPool.offer(batch);
+    }
+
+    /** Reclaims the caches of threads that have ended and drains every arena's remote frees. */
+    void maintain()
+    {
+        try
+        {
+            for (final ThreadCache cache : liveCaches)
+            {
+                // isAlive() false: the thread's last action happens-before this, so its cache is ours now.
+                if (!cache.thread.isAlive())
+                {
+                    cache.flushAll();
+                    cache.sendPendingRemote(arenas);
+                    retireCounters(cache);
+                    liveCaches.remove(cache);
+                }
+            }
+            for (final NodeArena arena : arenas)
+            {
+                arena.drainRemoteFrees();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "numaslab: maintenance failed", ex);
+        }
+    }
+
+    /** Runs maintenance now on the calling thread (tests; tools that want exact numbers). */
+    public void maintainNow()
+    {
+        if (!closed)
+        {
+            maintain();
+        }
+    }
+
+    private void retireCounters(final ThreadCache cache)
+    {
+        final NodeArena arena = cache.arena;
+        arena.lock.lock();
+        try
+        {
+            arena.retiredAllocations += cache.allocations;
+            arena.retiredFrees += cache.frees;
+            for (int k = 0; k < arenas.length; k++)
+            {
+                arena.retiredRemoteSent[k] += cache.remoteSent[k];
+                arena.retiredRemoteBytesSent[k] += cache.remoteBytesSent[k];
+            }
+        }
+        finally
+        {
+            arena.lock.unlock();
+        }
+        cache.allocations = 0;
+        cache.frees = 0;
+        Arrays.fill(cache.remoteSent, 0);
+        Arrays.fill(cache.remoteBytesSent, 0);
+    }
+
+    NodeArena[] arenas()
+    {
+        return arenas;
+    }
+
+    List<ThreadCache> liveCaches()
+    {
+        return liveCaches;
+    }
+
+    long largeBytes(final NodeArena arena)
+    {
+        return arena.largeBytes;
+    }
+
+    private static final class LargeAllocation
+    {
+        final Region region;
+        final NodeArena arena;
+
+        LargeAllocation(final Region region, final NodeArena arena)
+        {
+            this.region = region;
+            this.arena = arena;
+        }
+    }
+
+    /** Settings of a {@link NumaAllocator}. */
+    public static final class Builder
+    {
+        private int[] nodes;
+        private PageKind pageKind = PageKind.HUGETLB_2M;
+        private int chunkSizeBytes = Chunk.DEFAULT_SIZE_BYTES;
+        private long regionSizeBytes = 32L << 20;
+        private int threadCacheSlotsPerClass = 64;
+        private long threadCacheBytes = 1L << 20;
+        private long bytesLimitPerNode = Long.MAX_VALUE;
+        private boolean fallbackToOtherNodes;
+        private boolean scrubOnFree;
+        private int retainedEmptyChunks = 2;
+        private int maxAllocationBytes = 1 << 30;
+        private Duration maintenanceInterval = Duration.ofSeconds(1);
+        private boolean jmx = true;
+        private NumaTopology topology;
+
+        private Builder()
+        {
+        }
+
+        /** @param nodes the nodes to have arenas on (default: every node with memory this process may use). @return this. */
+        public Builder nodes(final int... nodes)
+        {
+            this.nodes = nodes.clone();
+            return this;
+        }
+
+        /** @param pageKind the page kind regions try first (default HUGETLB_2M, falling back to THP, then 4 KiB). @return this. */
+        public Builder pageKind(final PageKind pageKind)
+        {
+            this.pageKind = pageKind;
+            return this;
+        }
+
+        /** @param bytes chunk size, a power of two from 256 KiB to 1 GiB (default 2 MiB). @return this. */
+        public Builder chunkSizeBytes(final int bytes)
+        {
+            if (bytes < Chunk.MIN_SIZE_BYTES || Integer.bitCount(bytes) != 1)
+            {
+                throw new IllegalArgumentException("chunkSizeBytes must be a power of two of at least 256 KiB, got " + bytes);
+            }
+            this.chunkSizeBytes = bytes;
+            return this;
+        }
+
+        /** @param bytes size of each region an arena maps, a multiple of the chunk size (default 32 MiB). @return this. */
+        public Builder regionSizeBytes(final long bytes)
+        {
+            this.regionSizeBytes = bytes;
+            return this;
+        }
+
+        /** @param slots most cached slots per size class per thread (default 64). @return this. */
+        public Builder threadCacheSlotsPerClass(final int slots)
+        {
+            if (slots < 2)
+            {
+                throw new IllegalArgumentException("threadCacheSlotsPerClass must be at least 2, got " + slots);
+            }
+            this.threadCacheSlotsPerClass = slots;
+            return this;
+        }
+
+        /** @param bytes most bytes a thread's cache holds over all classes (default 1 MiB). @return this. */
+        public Builder threadCacheBytes(final long bytes)
+        {
+            if (bytes < 0)
+            {
+                throw new IllegalArgumentException("threadCacheBytes must be 0 or more, got " + bytes);
+            }
+            this.threadCacheBytes = bytes;
+            return this;
+        }
+
+        /** @param bytes most bytes of regions each node may map (default unlimited). @return this. */
+        public Builder bytesLimitPerNode(final long bytes)
+        {
+            if (bytes <= 0)
+            {
+                throw new IllegalArgumentException("bytesLimitPerNode must be positive, got " + bytes);
+            }
+            this.bytesLimitPerNode = bytes;
+            return this;
+        }
+
+        /**
+         * @param fallback when a node is full, serve from the nearest other node instead of throwing (default
+         *                 false); each such allocation counts as a fallback of the full node.
+         * @return this.
+         */
+        public Builder fallbackToOtherNodes(final boolean fallback)
+        {
+            this.fallbackToOtherNodes = fallback;
+            return this;
+        }
+
+        /** @param scrub zero memory when it is freed (default false). @return this. */
+        public Builder scrubOnFree(final boolean scrub)
+        {
+            this.scrubOnFree = scrub;
+            return this;
+        }
+
+        /** @param chunks empty chunks each arena keeps instead of giving back (default 2). @return this. */
+        public Builder retainedEmptyChunks(final int chunks)
+        {
+            this.retainedEmptyChunks = chunks;
+            return this;
+        }
+
+        /** @param bytes the largest allocation accepted (default 1 GiB). @return this. */
+        public Builder maxAllocationBytes(final int bytes)
+        {
+            if (bytes <= 0)
+            {
+                throw new IllegalArgumentException("maxAllocationBytes must be positive, got " + bytes);
+            }
+            this.maxAllocationBytes = bytes;
+            return this;
+        }
+
+        /** @param interval how often ended threads' caches are reclaimed and remote frees drained (default 1 s). @return this. */
+        public Builder maintenanceInterval(final Duration interval)
+        {
+            this.maintenanceInterval = interval;
+            return this;
+        }
+
+        /** @param register register the per-node MXBeans (default true). @return this. */
+        public Builder jmx(final boolean register)
+        {
+            this.jmx = register;
+            return this;
+        }
+
+        Builder topology(final NumaTopology topology)
+        {
+            this.topology = topology;
+            return this;
+        }
+
+        /**
+         * @return the allocator; it maps nothing until the first allocation.
+         * @throws IllegalArgumentException for a node that does not exist or has no memory, or inconsistent sizes.
+         */
+        public NumaAllocator build()
+        {
+            if (regionSizeBytes < chunkSizeBytes || regionSizeBytes % chunkSizeBytes != 0)
+            {
+                throw new IllegalArgumentException("regionSizeBytes (" + regionSizeBytes +
+                    ") must be a positive multiple of chunkSizeBytes (" + chunkSizeBytes + ")");
+            }
+            return new NumaAllocator(this);
+        }
+    }
+}

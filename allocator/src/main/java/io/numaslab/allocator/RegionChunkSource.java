@@ -1,0 +1,225 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Region;
+import io.numaslab.hugepages.RegionMappingException;
+import io.numaslab.slab.ChunkSource;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Chunks for one node's arena, carved from {@link Region}s mapped on that node: each region is a whole number
+ * of chunks, aligned to the chunk size, bound and prefaulted when mapped. A region whose chunks have all come
+ * back is unmapped, so its memory goes back to the OS (or its huge pages back to the pool).
+ * <p>
+ * The node's byte limit caps the bytes of regions mapped at once; when the next region would pass it, a
+ * smaller region (down to one chunk) is tried, then {@link #acquireChunk()} returns 0 and
+ * {@link #lastFailure()} says why. Thread-safe (synchronized): called on arena slow paths only.
+ */
+final class RegionChunkSource implements ChunkSource
+{
+    private final int node;
+    private final PageKind pageKind;
+    private final int chunkSizeBytes;
+    private final long regionSizeBytes;
+    private final long limitBytes;
+
+    private final TreeMap<Long, MappedRegion> regionsByAddress = new TreeMap<>();
+    private final ArrayDeque<Long> freeChunks = new ArrayDeque<>();
+    private long mappedBytes;
+    private long regionsMapped;
+    private long regionsUnmapped;
+    private String lastFailure;
+    private PageKind lastPageKind;
+    private final List<String> fallbackReasons = new ArrayList<>();
+
+    RegionChunkSource(
+        final int node, final PageKind pageKind, final int chunkSizeBytes, final long regionSizeBytes,
+        final long limitBytes)
+    {
+        if (regionSizeBytes % chunkSizeBytes != 0)
+        {
+            throw new IllegalArgumentException("region size " + regionSizeBytes + " is not a multiple of the chunk size " +
+                chunkSizeBytes);
+        }
+        this.node = node;
+        this.pageKind = pageKind;
+        this.chunkSizeBytes = chunkSizeBytes;
+        this.regionSizeBytes = regionSizeBytes;
+        this.limitBytes = limitBytes;
+    }
+
+    @Override
+    public int chunkSizeBytes()
+    {
+        return chunkSizeBytes;
+    }
+
+    @Override
+    public synchronized long acquireChunk()
+    {
+        if (freeChunks.isEmpty() && !mapRegion())
+        {
+            return 0;
+        }
+        final long base = freeChunks.pollFirst();
+        regionsByAddress.floorEntry(base).getValue().chunksInUse++;
+        return base;
+    }
+
+    @Override
+    public synchronized void releaseChunk(final long baseAddress)
+    {
+        final var entry = regionsByAddress.floorEntry(baseAddress);
+        if (entry == null || baseAddress >= entry.getKey() + entry.getValue().region.sizeBytes() ||
+            (baseAddress - entry.getKey()) % chunkSizeBytes != 0)
+        {
+            throw new IllegalArgumentException("0x" + Long.toHexString(baseAddress) + " is not a chunk of node " + node);
+        }
+        final MappedRegion mapped = entry.getValue();
+        mapped.chunksInUse--;
+        if (mapped.chunksInUse > 0)
+        {
+            freeChunks.addFirst(baseAddress);
+            return;
+        }
+        // The whole region is free: give it back, and forget its other free chunks.
+        final long start = entry.getKey();
+        final long end = start + mapped.region.sizeBytes();
+        freeChunks.removeIf(chunk -> chunk >= start && chunk < end);
+        regionsByAddress.remove(start);
+        mappedBytes -= mapped.region.sizeBytes();
+        mapped.region.close();
+        regionsUnmapped++;
+    }
+
+    private boolean mapRegion()
+    {
+        long size = Math.min(regionSizeBytes, (limitBytes - mappedBytes) / chunkSizeBytes * chunkSizeBytes);
+        if (size < chunkSizeBytes)
+        {
+            lastFailure = "limit reached: " + mappedBytes + " of " + limitBytes + " bytes mapped on node " + node;
+            return false;
+        }
+        final Region region;
+        try
+        {
+            region = Region.builder(size).node(node).pageKind(pageKind).alignmentBytes(chunkSizeBytes).map();
+        }
+        catch (final RegionMappingException ex)
+        {
+            lastFailure = ex.getMessage();
+            return false;
+        }
+        size = region.sizeBytes() / chunkSizeBytes * chunkSizeBytes;
+        regionsByAddress.put(region.address(), new MappedRegion(region));
+        for (long chunk = region.address(); chunk < region.address() + size; chunk += chunkSizeBytes)
+        {
+            freeChunks.addLast(chunk);
+        }
+        mappedBytes += region.sizeBytes();
+        lastPageKind = region.pageKind();
+        if (!region.fallbackReasons().isEmpty())
+        {
+            fallbackReasons.clear();
+            fallbackReasons.addAll(region.fallbackReasons());
+        }
+        regionsMapped++;
+        return true;
+    }
+
+    /** Unmaps every region, used or not: the arena is closing. */
+    synchronized void closeAll()
+    {
+        for (final MappedRegion mapped : regionsByAddress.values())
+        {
+            mapped.region.close();
+        }
+        regionsByAddress.clear();
+        freeChunks.clear();
+        mappedBytes = 0;
+    }
+
+    synchronized long mappedBytes()
+    {
+        return mappedBytes;
+    }
+
+    /**
+     * @return bytes of mapped regions backed by huge pages: whole hugetlb regions, and for THP regions what
+     *     {@code /proc/self/smaps} shows as AnonHugePages (read now, so not for hot paths).
+     */
+    synchronized long hugePageBackedBytes()
+    {
+        long bytes = 0;
+        for (final MappedRegion mapped : regionsByAddress.values())
+        {
+            final Region region = mapped.region;
+            if (region.pageKind().isHugetlb())
+            {
+                bytes += region.sizeBytes();
+            }
+            else if (region.pageKind() == PageKind.THP)
+            {
+                bytes += region.backing().anonHugePagesBytes();
+            }
+        }
+        return bytes;
+    }
+
+    synchronized long regionsMapped()
+    {
+        return regionsMapped;
+    }
+
+    synchronized long regionsUnmapped()
+    {
+        return regionsUnmapped;
+    }
+
+    synchronized String lastFailure()
+    {
+        return lastFailure;
+    }
+
+    synchronized PageKind lastPageKind()
+    {
+        return lastPageKind;
+    }
+
+    synchronized List<String> fallbackReasons()
+    {
+        return List.copyOf(fallbackReasons);
+    }
+
+    synchronized List<Region> regions()
+    {
+        final List<Region> regions = new ArrayList<>();
+        regionsByAddress.values().forEach(m -> regions.add(m.region));
+        return regions;
+    }
+
+    long limitBytes()
+    {
+        return limitBytes;
+    }
+
+    PageKind configuredPageKind()
+    {
+        return pageKind;
+    }
+
+    private static final class MappedRegion
+    {
+        final Region region;
+        int chunksInUse;
+
+        MappedRegion(final Region region)
+        {
+            this.region = region;
+        }
+    }
+}

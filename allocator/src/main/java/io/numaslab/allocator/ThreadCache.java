@@ -1,0 +1,279 @@
+package io.numaslab.allocator;
+
+import io.numaslab.slab.Chunk;
+import io.numaslab.slab.ChunkTable;
+import io.numaslab.slab.SizeClasses;
+import io.numaslab.slab.Slab;
+
+/**
+ * One thread's cache in front of its node's arena: per size class a LIFO stack of free slots of that node,
+ * bounded in entries per class and in bytes overall, plus one pending batch of remote frees per other node.
+ * <p>
+ * Layout: the stacks of all classes share three flat arrays, class {@code c} at {@code [c * capacity, (c + 1) *
+ * capacity)}: the slot's address, its {@link Slab}, and its slot index in the slab (so a pop marks the slot live
+ * without looking anything up).
+ * <p>
+ * Only its thread touches it, except after the thread has ended (then the allocator's maintenance reclaims it) and
+ * for racy reads of its counters by JMX. Every operation of the hot path is plain loads and stores.
+ */
+final class ThreadCache
+{
+    /** Every this many pushes, classes not used since the previous check give their slots back. */
+    static final int TRIM_INTERVAL_OPS = 16 * 1024;
+
+    final Thread thread;
+    final int capacity;
+    final long maxCachedBytes;
+
+    final long[] addresses;
+    final Slab[] slabs;
+    final int[] slots;
+    final int[] counts;
+    final boolean[] used;
+    long cachedBytes;
+
+    NodeArena arena;
+    ThreadBinding binding;
+
+    // Counters, read racily by JMX; folded into the arena when the thread ends or rebinds.
+    long allocations;
+    long frees;
+    final long[] remoteSent;
+    final long[] remoteBytesSent;
+    final RemoteFreeBatch[] pendingRemote;
+    private int opsUntilTrim = TRIM_INTERVAL_OPS;
+    private final long[] refillBuffer;
+
+    ThreadCache(final Thread thread, final NodeArena arena, final ThreadBinding binding, final int capacity,
+        final long maxCachedBytes, final int arenaCount)
+    {
+        this.thread = thread;
+        this.arena = arena;
+        this.binding = binding;
+        this.capacity = capacity;
+        this.maxCachedBytes = maxCachedBytes;
+        final int classes = SizeClasses.classCount();
+        this.addresses = new long[classes * capacity];
+        this.slabs = new Slab[classes * capacity];
+        this.slots = new int[classes * capacity];
+        this.counts = new int[classes];
+        this.used = new boolean[classes];
+        this.remoteSent = new long[arenaCount];
+        this.remoteBytesSent = new long[arenaCount];
+        this.pendingRemote = new RemoteFreeBatch[arenaCount];
+        this.refillBuffer = new long[capacity];
+    }
+
+    /**
+     * Pops a slot of the class and marks it live.
+     *
+     * @return the address, or 0 if the stack is empty.
+     */
+    long pop(final int classIndex)
+    {
+        int n = counts[classIndex];
+        if (n == 0)
+        {
+            return 0;
+        }
+        n--;
+        counts[classIndex] = n;
+        final int i = classIndex * capacity + n;
+        final Slab slab = slabs[i];
+        slabs[i] = null;
+        if (!slab.markLive(slots[i]))
+        {
+            throw new IllegalStateException("numaslab: slot 0x" + Long.toHexString(addresses[i]) +
+                " was live while in a thread cache; the allocator's bookkeeping is broken");
+        }
+        cachedBytes -= slab.slotSizeBytes();
+        used[classIndex] = true;
+        allocations++;
+        return addresses[i];
+    }
+
+    /**
+     * Refills the stack of a class from the arena (slow path, under the arena's lock) and pops one slot.
+     *
+     * @return the address, or 0 if the arena could not get memory.
+     */
+    long refillAndPop(final int classIndex, final ChunkTable table)
+    {
+        final int size = SizeClasses.sizeOfClass(classIndex);
+        final int want = (int)Math.max(1, Math.min(capacity / 2, maxCachedBytes / 4 / size));
+        final int got;
+        final NodeArena a = arena;
+        a.lock.lock();
+        try
+        {
+            a.drainRemoteFreesLocked();
+            got = a.heap.allocateBatch(classIndex, refillBuffer, 0, want);
+        }
+        finally
+        {
+            a.lock.unlock();
+        }
+        for (int k = 0; k < got; k++)
+        {
+            final long address = refillBuffer[k];
+            final Slab slab = table.chunkOf(address).slabOf(address);
+            final int i = classIndex * capacity + counts[classIndex]++;
+            addresses[i] = address;
+            slabs[i] = slab;
+            slots[i] = slab.slotIndexOf(address);
+            cachedBytes += size;
+        }
+        return pop(classIndex);
+    }
+
+    /**
+     * Keeps a freed slot of this thread's node, its live mark already cleared. Makes room first if the class's
+     * stack or the byte bound is full.
+     */
+    void push(final int classIndex, final long address, final Slab slab, final int slot)
+    {
+        final int size = slab.slotSizeBytes();
+        if (counts[classIndex] == capacity)
+        {
+            flush(classIndex, capacity / 2);
+        }
+        if (cachedBytes + size > maxCachedBytes)
+        {
+            flushHalfOfEveryClass();
+            if (cachedBytes + size > maxCachedBytes)
+            {
+                freeToArena(address);
+                frees++;
+                return;
+            }
+        }
+        final int i = classIndex * capacity + counts[classIndex]++;
+        addresses[i] = address;
+        slabs[i] = slab;
+        slots[i] = slot;
+        cachedBytes += size;
+        used[classIndex] = true;
+        frees++;
+        if (--opsUntilTrim == 0)
+        {
+            opsUntilTrim = TRIM_INTERVAL_OPS;
+            trimUnusedClasses();
+        }
+    }
+
+    /** Adds a freed address of another node to that node's pending batch; sends the batch when it is full. */
+    void sendRemote(final NodeArena home, final long address, final int sizeBytes, final NumaAllocator allocator)
+    {
+        RemoteFreeBatch batch = pendingRemote[home.index];
+        if (batch == null)
+        {
+            batch = allocator.takeBatch();
+            pendingRemote[home.index] = batch;
+        }
+        batch.addresses[batch.count++] = address;
+        batch.bytes += sizeBytes;
+        remoteSent[home.index]++;
+        remoteBytesSent[home.index] += sizeBytes;
+        if (batch.count == RemoteFreeBatch.CAPACITY)
+        {
+            pendingRemote[home.index] = null;
+            home.sendHome(batch);
+        }
+    }
+
+    /** Sends every partly filled remote batch home now. */
+    void sendPendingRemote(final NodeArena[] arenas)
+    {
+        for (int k = 0; k < pendingRemote.length; k++)
+        {
+            final RemoteFreeBatch batch = pendingRemote[k];
+            if (batch != null)
+            {
+                pendingRemote[k] = null;
+                arenas[k].sendHome(batch);
+            }
+        }
+    }
+
+    /** Gives every cached slot back to the arena. */
+    void flushAll()
+    {
+        for (int c = 0; c < counts.length; c++)
+        {
+            if (counts[c] > 0)
+            {
+                flush(c, counts[c]);
+            }
+        }
+    }
+
+    /** Classes untouched since the last check give all their slots back; the others are marked untouched. */
+    void trimUnusedClasses()
+    {
+        for (int c = 0; c < counts.length; c++)
+        {
+            if (!used[c] && counts[c] > 0)
+            {
+                flush(c, counts[c]);
+            }
+            used[c] = false;
+        }
+    }
+
+    private void flushHalfOfEveryClass()
+    {
+        for (int c = 0; c < counts.length; c++)
+        {
+            if (counts[c] > 0)
+            {
+                flush(c, (counts[c] + 1) / 2);
+            }
+        }
+    }
+
+    /** Gives the {@code k} oldest (bottom) slots of a class back to the arena, under its lock. */
+    private void flush(final int classIndex, final int k)
+    {
+        final int base = classIndex * capacity;
+        final NodeArena a = arena;
+        a.lock.lock();
+        try
+        {
+            for (int j = 0; j < k; j++)
+            {
+                a.heap.free(addresses[base + j]);
+            }
+        }
+        finally
+        {
+            a.lock.unlock();
+        }
+        final int remaining = counts[classIndex] - k;
+        System.arraycopy(addresses, base + k, addresses, base, remaining);
+        System.arraycopy(slabs, base + k, slabs, base, remaining);
+        System.arraycopy(slots, base + k, slots, base, remaining);
+        java.util.Arrays.fill(slabs, base + remaining, base + remaining + k, null);
+        counts[classIndex] = remaining;
+        cachedBytes -= (long)k * SizeClasses.sizeOfClass(classIndex);
+    }
+
+    private void freeToArena(final long address)
+    {
+        final NodeArena a = arena;
+        a.lock.lock();
+        try
+        {
+            a.heap.free(address);
+        }
+        finally
+        {
+            a.lock.unlock();
+        }
+    }
+
+    static Slab slabOf(final ChunkTable table, final long address)
+    {
+        final Chunk chunk = table.chunkOf(address);
+        return chunk == null ? null : chunk.slabOf(address);
+    }
+}

@@ -1,0 +1,342 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import io.numaslab.slab.InvalidFreeException;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NumaAllocatorTest
+{
+    private NumaAllocator allocator;
+
+    private NumaAllocator allocator(final NumaAllocator.Builder builder)
+    {
+        allocator = builder.build();
+        return allocator;
+    }
+
+    @AfterEach
+    void close()
+    {
+        if (allocator != null)
+        {
+            allocator.close();
+        }
+    }
+
+    @Test
+    void allocationsAreDistinctWritableAndAtLeastTheirSize()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final TreeMap<Long, Integer> live = new TreeMap<>();
+        final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+        for (int size = 1; size <= 70_000; size = size * 3 / 2 + 1)
+        {
+            for (int k = 0; k < 5; k++)
+            {
+                final long address = a.allocate(size);
+                assertEquals(0, address % 16, "16-byte aligned");
+                assertTrue(a.usableSize(address) >= size);
+                final Map.Entry<Long, Integer> below = live.floorEntry(address);
+                assertTrue(below == null || below.getKey() + below.getValue() <= address, "overlaps " + below);
+                final Long above = live.ceilingKey(address);
+                assertTrue(above == null || address + size <= above, "overlaps the next allocation");
+                live.put(address, size);
+                a.wrap(address, buffer).setMemory(0, size, (byte)size);
+            }
+        }
+        for (final Map.Entry<Long, Integer> e : live.entrySet())
+        {
+            a.wrap(e.getKey(), buffer);
+            assertEquals((byte)(int)e.getValue(), buffer.getByte(0));
+            assertEquals((byte)(int)e.getValue(), buffer.getByte(e.getValue() - 1));
+            a.free(e.getKey());
+        }
+        a.trimCurrentThreadCache();
+        assertEquals(0, a.stats().getUsedBytes());
+        assertEquals(a.stats().getAllocations(), a.stats().getFrees());
+    }
+
+    @Test
+    void aFreedSlotIsTheNextOneHandedOutOfItsClass()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long first = a.allocate(100);
+        a.allocate(100);
+        a.free(first);
+        assertEquals(first, a.allocate(112), "LIFO thread cache, same class");
+    }
+
+    @Test
+    void badSizesAreRejected()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).maxAllocationBytes(8 << 20));
+        assertEquals("allocate(0): size must be from 1 to 8388608 bytes",
+            assertThrows(IllegalArgumentException.class, () -> a.allocate(0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> a.allocate(-5));
+        assertThrows(IllegalArgumentException.class, () -> a.allocate((8 << 20) + 1));
+    }
+
+    @Test
+    void doubleFreeNamesTheAddressAndChangesNothing()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long address = a.allocate(48);
+        a.free(address);
+        final long frees = a.stats().getFrees();
+
+        final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(address));
+
+        assertEquals(address, ex.address());
+        assertTrue(ex.getMessage().startsWith("free(0x" + Long.toHexString(address) + "): the 48-byte slot there is not allocated (double free"),
+            ex.getMessage());
+        assertEquals(frees, a.stats().getFrees());
+        final long again = a.allocate(48);
+        final long other = a.allocate(48);
+        assertEquals(address, again, "handed out once more, not twice");
+        assertNotEquals(again, other);
+    }
+
+    @Test
+    void interiorPointerIsRejected()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long address = a.allocate(256);
+        final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(address + 16));
+        assertTrue(ex.getMessage().contains("interior pointer"), ex.getMessage());
+        a.free(address);
+    }
+
+    @Test
+    void addressNotFromThisAllocatorIsRejected()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        a.allocate(64);
+        final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(0x1000));
+        assertEquals("free(0x1000): not allocated by this NumaAllocator (or already freed); nothing was freed", ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> a.usableSize(0x1000));
+    }
+
+    @Test
+    void pageRunsServeSizesAboveSixtyFourKilobytesAndCatchDoubleFree()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long address = a.allocate(100_000);
+        assertEquals(128 * 1024, a.usableSize(address));
+        new UnsafeBuffer(address, 100_000).setMemory(0, 100_000, (byte)7);
+        a.free(address);
+        final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(address));
+        assertTrue(ex.getMessage().contains("0x" + Long.toHexString(address)), ex.getMessage());
+    }
+
+    @Test
+    void sizesAboveAChunkGetARegionOfTheirOwn()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long address = a.allocate(5 << 20);
+        assertTrue(a.usableSize(address) >= 5 << 20);
+        new UnsafeBuffer(address, 5 << 20).setMemory(0, 5 << 20, (byte)1);
+        final long reserved = a.stats().getReservedBytes();
+        a.free(address);
+        assertTrue(a.stats().getReservedBytes() <= reserved - (5 << 20), "region unmapped on free");
+        assertThrows(InvalidFreeException.class, () -> a.free(address));
+    }
+
+    @Test
+    void nodeLimitNamesNodeRequestUsedAndLimit()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .regionSizeBytes(2 << 20).bytesLimitPerNode(4 << 20).threadCacheBytes(0));
+        final int node = a.nodeOfCurrentThread();
+        final List<Long> taken = new ArrayList<>();
+        final NodeLimitExceededException ex = assertThrows(NodeLimitExceededException.class, () ->
+        {
+            while (true)
+            {
+                taken.add(a.allocate(60_000));
+            }
+        });
+        assertEquals(node, ex.node());
+        assertEquals(4 << 20, ex.limitBytes());
+        assertTrue(ex.getMessage().startsWith("node " + node + ": cannot allocate 60000 bytes: "), ex.getMessage());
+        assertTrue(ex.getMessage().endsWith("limit 4194304 bytes"), ex.getMessage());
+        assertTrue(taken.size() >= 4 * 1024 * 1024 / 65536 - 2, "nearly the whole limit was usable: " + taken.size());
+        assertEquals(1, a.nodeStats(node).getFailures());
+
+        a.free(taken.remove(0));
+        taken.add(a.allocate(60_000)); // room again after a free
+        taken.forEach(a::free);
+        assertEquals(0, a.stats().getUsedBytes());
+    }
+
+    @Test
+    void scrubOnFreeZeroesTheMemory()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).scrubOnFree(true));
+        final long address = a.allocate(1024);
+        new UnsafeBuffer(address, 1024).setMemory(0, 1024, (byte)0x5a);
+        a.free(address);
+        final long again = a.allocate(1024);
+        assertEquals(address, again);
+        final UnsafeBuffer buffer = new UnsafeBuffer(again, 1024);
+        for (int i = 0; i < 1024; i++)
+        {
+            assertEquals(0, buffer.getByte(i), "byte " + i);
+        }
+    }
+
+    @Test
+    void threadBindingIsVisibleAndOverridable()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final int node = a.nodeOfCurrentThread();
+        assertTrue(a.bindingOfCurrentThread() == ThreadBinding.FIRST_CPU || a.bindingOfCurrentThread() == ThreadBinding.PINNED);
+        a.bindCurrentThread(node);
+        assertEquals(ThreadBinding.EXPLICIT, a.bindingOfCurrentThread());
+        assertEquals(node, a.nodeOfCurrentThread());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> a.bindCurrentThread(99));
+        assertTrue(ex.getMessage().startsWith("this allocator has no arena on node 99"), ex.getMessage());
+    }
+
+    @Test
+    void threadCacheIsBoundedInBytes()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).threadCacheBytes(64 * 1024));
+        final long[] addresses = new long[2000];
+        for (int i = 0; i < addresses.length; i++)
+        {
+            addresses[i] = a.allocate(1000 + (i % 7) * 100);
+        }
+        for (final long address : addresses)
+        {
+            a.free(address);
+            assertTrue(a.stats().getCachedBytes() <= 64 * 1024, "cache bound held");
+        }
+        a.trimCurrentThreadCache();
+        assertEquals(0, a.stats().getCachedBytes());
+        assertEquals(0, a.stats().getUsedBytes());
+    }
+
+    @Test
+    void cachesOfThreadsThatEndedAreReclaimed() throws InterruptedException
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final Thread thread = new Thread(() ->
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                a.free(a.allocate(512));
+            }
+        });
+        thread.start();
+        thread.join();
+        assertEquals(1, a.stats().getThreadCaches());
+        assertTrue(a.stats().getCachedBytes() > 0);
+
+        a.maintainNow();
+
+        assertEquals(0, a.stats().getThreadCaches());
+        assertEquals(0, a.stats().getCachedBytes());
+        assertEquals(100, a.stats().getAllocations(), "counters of the ended thread are kept");
+        assertEquals(100, a.stats().getFrees());
+    }
+
+    @Test
+    void emptyChunksBeyondTheRetainedLimitGoBackToTheOs()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .regionSizeBytes(2 << 20).retainedEmptyChunks(1));
+        final long[] addresses = new long[1000];
+        for (int i = 0; i < addresses.length; i++)
+        {
+            addresses[i] = a.allocate(16 * 1024);
+        }
+        final long reserved = a.stats().getReservedBytes();
+        assertTrue(reserved >= 1000L * 16 * 1024, "reserved " + reserved);
+        for (final long address : addresses)
+        {
+            a.free(address);
+        }
+        a.trimCurrentThreadCache();
+        assertTrue(a.stats().getReservedBytes() <= 2 << 20, "one retained chunk at most, got " + a.stats().getReservedBytes());
+    }
+
+    @Test
+    void jmxShowsEachNodeAndUnregistersOnClose() throws Exception
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder());
+        final int node = a.nodeOfCurrentThread();
+        final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        final ObjectName name = server.queryNames(new ObjectName("io.numaslab:type=NodeArena,node=" + node + ",*"), null)
+            .iterator().next();
+        final long address = a.allocate(3000);
+
+        assertEquals((long)a.usableSize(address), server.getAttribute(name, "UsedBytes"));
+        assertEquals(1L, server.getAttribute(name, "Allocations"));
+        assertTrue((Long)server.getAttribute(name, "ReservedBytes") >= 2 << 20);
+        assertFalse(((String)server.getAttribute(name, "PageKind")).isEmpty());
+        final javax.management.openmbean.CompositeData[] classes =
+            (javax.management.openmbean.CompositeData[])server.getAttribute(name, "SizeClasses");
+        assertEquals(80, classes.length);
+
+        a.close();
+        assertFalse(server.isRegistered(name));
+    }
+
+    @Test
+    void closedAllocatorRefusesWork()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long address = a.allocate(64);
+        a.close();
+        a.close();
+        assertThrows(IllegalStateException.class, () -> a.allocate(64));
+        assertThrows(IllegalStateException.class, () -> a.free(address));
+    }
+
+    @Test
+    void garbageFreeOnTheHotPath()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final AtomicLong sink = new AtomicLong();
+        for (int i = 0; i < 200_000; i++)
+        {
+            final long address = a.allocate(64 + (i & 1023));
+            sink.addAndGet(address & 1);
+            a.free(address);
+        }
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            final long address = a.allocate(64 + (i & 1023));
+            a.free(address);
+        }
+        final long after = threads.getCurrentThreadAllocatedBytes();
+        assertTrue(after - before < 4096, "allocated " + (after - before) + " bytes over 1M allocate/free pairs");
+    }
+
+    @Test
+    void nodesThatDoNotExistAreRejected()
+    {
+        assertThrows(IllegalArgumentException.class, () -> NumaAllocator.builder().nodes(99).jmx(false).build());
+        assertArrayEquals(new int[] {0}, allocator(NumaAllocator.builder().nodes(0).jmx(false)).nodes());
+    }
+}
