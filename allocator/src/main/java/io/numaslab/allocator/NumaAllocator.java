@@ -133,11 +133,15 @@ public final class NumaAllocator implements AutoCloseable
      */
     public long allocate(final int sizeBytes)
     {
+        return allocate(cache(), sizeBytes);
+    }
+
+    long allocate(final ThreadCache cache, final int sizeBytes)
+    {
         if (sizeBytes <= 0 || sizeBytes > SizeClasses.MAX_SMALL_SIZE_BYTES || closed)
         {
             return allocateSlow(sizeBytes);
         }
-        final ThreadCache cache = cache();
         final int classIndex = SizeClasses.classIndexOf(sizeBytes);
         final long address = cache.pop(classIndex);
         return address != 0 ? address : refill(cache, classIndex, sizeBytes);
@@ -152,6 +156,11 @@ public final class NumaAllocator implements AutoCloseable
      * @throws IllegalStateException after {@link #close()}.
      */
     public void free(final long address)
+    {
+        free(cache(), address);
+    }
+
+    void free(final ThreadCache cache, final long address)
     {
         final Chunk chunk = chunkTable.chunkOf(address);
         final Slab slab = chunk == null ? null : chunk.slabOf(address);
@@ -171,7 +180,6 @@ public final class NumaAllocator implements AutoCloseable
         {
             MemoryScrub.zero(address, slab.slotSizeBytes());
         }
-        final ThreadCache cache = cache();
         final NodeArena home = (NodeArena)chunk.heap().owner();
         if (home == cache.arena)
         {
@@ -256,6 +264,18 @@ public final class NumaAllocator implements AutoCloseable
     public void free(final DirectBuffer buffer)
     {
         free(buffer.addressOffset());
+    }
+
+    /**
+     * A handle on the calling thread's cache, for loops that allocate and free many times: it skips the
+     * thread-local lookup that {@link #allocate(int)} and {@link #free(long)} make on each call. Use it only on
+     * the thread that took it.
+     *
+     * @return the calling thread's handle (the same object on every call from that thread).
+     */
+    public ThreadAllocator threadAllocator()
+    {
+        return cache().handle;
     }
 
     // ------------------------------------------------------------------------------------------------ binding
@@ -400,6 +420,7 @@ public final class NumaAllocator implements AutoCloseable
         }
         final ThreadCache cache = new ThreadCache(Thread.currentThread(), arena, binding, config.threadCacheSlotsPerClass,
             config.threadCacheBytes, arenas.length);
+        cache.handle = new ThreadAllocator(this, cache);
         caches.set(cache);
         liveCaches.add(cache);
         return cache;

@@ -34,6 +34,7 @@ final class ThreadCache
 
     NodeArena arena;
     ThreadBinding binding;
+    ThreadAllocator handle;
 
     // Counters, read racily by JMX; folded into the arena when the thread ends or rebinds.
     long allocations;

@@ -42,7 +42,7 @@ public final class SlabHeap {
     private final long[] freeSlotsByClass;
     private long chunkAcquires;
     private long chunkReleases;
-    private volatile Object owner;
+    private Object owner; // set before the first chunk is registered; published with it by the ChunkTable
 
     /**
      * Creates an empty heap; it acquires its first chunk on its first allocation.

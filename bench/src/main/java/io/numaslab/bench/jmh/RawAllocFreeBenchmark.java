@@ -1,0 +1,91 @@
+package io.numaslab.bench.jmh;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.numaslab.allocator.NumaAllocator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.reflect.Field;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One allocate + free pair through each raw API, side by side in one run: numaslab's {@code allocate/free},
+ * malloc/free through {@code Unsafe.allocateMemory/freeMemory}, and, for reference, Netty's pooled direct
+ * buffer (a ByteBuf API, so it also pays for the ByteBuf object and its reference count).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@State(Scope.Thread)
+public class RawAllocFreeBenchmark
+{
+    @Param({"64", "1024", "16384", "65536"})
+    int sizeBytes;
+
+    private NumaAllocator allocator;
+    private io.numaslab.allocator.ThreadAllocator threadAllocator;
+    private sun.misc.Unsafe unsafe;
+    private PooledByteBufAllocator pooled;
+
+    @Setup(Level.Trial)
+    public void setUp() throws ReflectiveOperationException
+    {
+        allocator = NumaAllocator.builder().jmx(false).build();
+        threadAllocator = allocator.threadAllocator();
+        final Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        unsafe = (sun.misc.Unsafe)f.get(null);
+        pooled = PooledByteBufAllocator.DEFAULT;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        allocator.close();
+    }
+
+    @Benchmark
+    public long numaslab()
+    {
+        final long address = allocator.allocate(sizeBytes);
+        allocator.free(address);
+        return address;
+    }
+
+    @Benchmark
+    public long numaslabThreadAllocator()
+    {
+        final long address = threadAllocator.allocate(sizeBytes);
+        threadAllocator.free(address);
+        return address;
+    }
+
+    @Benchmark
+    public long mallocViaUnsafe()
+    {
+        final long address = unsafe.allocateMemory(sizeBytes);
+        unsafe.freeMemory(address);
+        return address;
+    }
+
+    @Benchmark
+    public boolean nettyPooledDirectByteBuf()
+    {
+        final ByteBuf buf = pooled.directBuffer(sizeBytes);
+        return buf.release();
+    }
+}
