@@ -118,6 +118,55 @@ class MultiNodeAllocatorTest
     }
 
     @Test
+    void aFullNodeFallsBackToTheNearestNodeWhenAskedAndSaysSo() throws Exception
+    {
+        try (NumaAllocator allocator = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .regionSizeBytes(2 << 20).bytesLimitPerNode(2 << 20).threadCacheBytes(0).fallbackToOtherNodes(true).build())
+        {
+            final int home = allocator.nodes()[0];
+            onThreadPinnedTo(home, () ->
+            {
+                final List<Long> taken = new ArrayList<>();
+                long address;
+                do
+                {
+                    address = allocator.allocate(60_000);
+                    taken.add(address);
+                }
+                while (Numa.nodesOfPages(address, 60_000, 4096)[0] == home);
+                final int other = Numa.nodesOfPages(address, 60_000, 4096)[0];
+                assertTrue(other != home && other >= 0, "served by another node: " + other);
+                assertEquals(1, allocator.nodeStats(home).getFallbacks());
+                assertEquals(1, allocator.nodeStats(home).getFailures());
+                taken.forEach(allocator::free);
+            });
+        }
+    }
+
+    @Test
+    void withoutFallbackAFullNodeThrowsNamingNodeAndLimit() throws Exception
+    {
+        try (NumaAllocator allocator = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .regionSizeBytes(2 << 20).bytesLimitPerNode(2 << 20).threadCacheBytes(0).build())
+        {
+            final int home = allocator.nodes()[1];
+            onThreadPinnedTo(home, () ->
+            {
+                final NodeLimitExceededException ex = org.junit.jupiter.api.Assertions.assertThrows(
+                    NodeLimitExceededException.class, () ->
+                    {
+                        for (int i = 0; i < 1000; i++)
+                        {
+                            allocator.allocate(60_000);
+                        }
+                    });
+                assertEquals(home, ex.node());
+                assertTrue(ex.getMessage().startsWith("node " + home + ": cannot allocate 60000 bytes"), ex.getMessage());
+            });
+        }
+    }
+
+    @Test
     void crossNodeStressEndsWithEveryCounterAtZero() throws InterruptedException
     {
         try (NumaAllocator allocator = NumaAllocator.builder().jmx(false).regionSizeBytes(4 << 20).build())
