@@ -101,7 +101,7 @@ final class ThreadCache
     long refillAndPop(final int classIndex, final ChunkTable table)
     {
         final int size = SizeClasses.sizeOfClass(classIndex);
-        final int want = (int)Math.max(1, Math.min(capacity / 2, maxCachedBytes / 4 / size));
+        final int want = (int)Math.max(1, Math.min(capacity / 2, (maxCachedBytes - cachedBytes) / 2 / size));
         final int got;
         final NodeArena a = arena;
         a.lock.lock();

@@ -37,6 +37,9 @@ public final class SizeClasses {
     /** The largest size served from slabs: 65536 bytes. Larger requests get whole page runs. */
     public static final int MAX_SMALL_SIZE_BYTES = 64 * 1024;
 
+    /** The fewest slots a slab is given where a quarter chunk allows: 16. */
+    public static final int MIN_SLOTS_PER_SLAB = 16;
+
     /** The most slots a slab may hold: one bit each in a 64-word bitmap (see {@link Slab}). */
     public static final int MAX_SLOTS_PER_SLAB = 64 * 64;
 
@@ -211,22 +214,42 @@ public final class SizeClasses {
     }
 
     /**
-     * Picks the slab length for one class: the fewest pages whose tail wastes at most 1/16 of the slab. Fewest,
-     * because a small slab empties (and goes back to its chunk) sooner. If no length up to the cap meets the
-     * target, the least wasteful one. The cap is a quarter of a chunk, and also what keeps the slots within
-     * the 4096-bit bitmap of a slab.
+     * Picks the slab length for one class: the fewest pages that hold at least {@link #MIN_SLOTS_PER_SLAB} slots
+     * (where the cap allows) and whose tail wastes at most 1/16 of the slab. Fewest, because a small slab empties
+     * (and goes back to its chunk) sooner; but not fewer than 16 slots, because a thread cache refills and
+     * flushes in batches, and a slab of 4 slots would be carved and retired every few of them. If no length up
+     * to the cap meets the target, the least wasteful one. The cap is a quarter of a chunk, and also what keeps
+     * the slots within the 4096-bit bitmap of a slab.
      */
     private static int chooseSlabPages(int slotSizeBytes, int maxSlabPages) {
         int maxPages = Math.max(1, Math.min(maxSlabPages,
                 slotSizeBytes * MAX_SLOTS_PER_SLAB / Chunk.PAGE_SIZE_BYTES));
-        int bestPages = 1;
-        long bestWasteBytes = Chunk.PAGE_SIZE_BYTES % slotSizeBytes;
-        for (int pages = 1; pages <= maxPages; pages++) {
+        int minPages = Math.min(maxPages,
+                (int) (((long) slotSizeBytes * MIN_SLOTS_PER_SLAB + Chunk.PAGE_SIZE_BYTES - 1) / Chunk.PAGE_SIZE_BYTES));
+        int pages = firstMeetingWasteTarget(slotSizeBytes, minPages, maxPages);
+        if (pages < 0) {
+            pages = firstMeetingWasteTarget(slotSizeBytes, 1, minPages - 1); // fewer slots rather than more waste
+        }
+        return pages > 0 ? pages : leastWasteful(slotSizeBytes, maxPages);
+    }
+
+    /** The fewest pages in [from, to] whose tail wastes at most 1/16 of the slab, or -1. */
+    private static int firstMeetingWasteTarget(int slotSizeBytes, int from, int to) {
+        for (int pages = from; pages <= to; pages++) {
             long slabBytes = (long) pages * Chunk.PAGE_SIZE_BYTES;
-            long wasteBytes = slabBytes % slotSizeBytes;
-            if (wasteBytes * TAIL_WASTE_TARGET_DIVISOR <= slabBytes) {
+            if ((slabBytes % slotSizeBytes) * TAIL_WASTE_TARGET_DIVISOR <= slabBytes) {
                 return pages;
             }
+        }
+        return -1;
+    }
+
+    /** The page count up to {@code maxPages} whose tail is the smallest share of the slab. */
+    private static int leastWasteful(int slotSizeBytes, int maxPages) {
+        int bestPages = 1;
+        long bestWasteBytes = Chunk.PAGE_SIZE_BYTES % slotSizeBytes;
+        for (int pages = 2; pages <= maxPages; pages++) {
+            long wasteBytes = ((long) pages * Chunk.PAGE_SIZE_BYTES) % slotSizeBytes;
             // Compare waste / slabBytes without division: wasteBytes / slabBytes < bestWaste / bestSlabBytes.
             if (wasteBytes * bestPages < bestWasteBytes * pages) {
                 bestPages = pages;

@@ -131,8 +131,10 @@ class ChunkTest {
         chunk.releaseRun(slab.firstPage);
         Slab reused = chunk.carveSlab(SizeClasses.classIndexOf(65536), classes);
         assertSame(slab, reused);
-        assertEquals(1, reused.slotCount);
-        assertEquals(BASE, reused.allocateSlot());
+        assertEquals(8, reused.slotCount);
+        for (int slot = 0; slot < 8; slot++) {
+            assertEquals(BASE + slot * 65536L, reused.allocateSlot());
+        }
         assertTrue(reused.isFull());
         reused.verify();
     }

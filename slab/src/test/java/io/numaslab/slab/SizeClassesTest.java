@@ -140,8 +140,10 @@ class SizeClassesTest {
         SizeClasses classes = SizeClasses.forChunkSize(Chunk.DEFAULT_SIZE_BYTES);
         assertEquals(1, classes.slabPages(SizeClasses.classIndexOf(48)));
         assertEquals(1365, classes.slotsPerSlab(SizeClasses.classIndexOf(48)));
-        assertEquals(5, classes.slabPages(SizeClasses.classIndexOf(53248)), "1 to 4 pages waste 18.75%");
+        assertEquals(5, classes.slabPages(SizeClasses.classIndexOf(53248)), "16 slots pass the cap; 8 pages waste 8.6%");
         assertEquals(6, classes.slotsPerSlab(SizeClasses.classIndexOf(53248)));
+        assertEquals(4, classes.slabPages(SizeClasses.classIndexOf(16384)), "at least 16 slots");
+        assertEquals(16, classes.slotsPerSlab(SizeClasses.classIndexOf(16384)));
     }
 
     @Test
@@ -157,6 +159,6 @@ class SizeClassesTest {
         assertEquals(2 + SizeClasses.classCount(), lines.length);
         assertTrue(lines[0].startsWith("| class | size (B) | slab (B) | slots per slab |"), lines[0]);
         assertEquals("| 0 | 16 | 65536 | 4096 | 93.8 | 0.0 |", lines[2]);
-        assertEquals("| 79 | 65536 | 65536 | 1 | 6.2 | 0.0 |", lines[lines.length - 1]);
+        assertEquals("| 79 | 65536 | 524288 | 8 | 6.2 | 0.0 |", lines[lines.length - 1]);
     }
 }

@@ -80,18 +80,23 @@ public class CrossThreadFreeBenchmark
 
         void release(final int i)
         {
+            release(ring[i], refs[i]);
+            refs[i] = null;
+        }
+
+        void release(final long address, final Object ref)
+        {
             if (kind == 3)
             {
-                ((ByteBuf)refs[i]).release();
-                refs[i] = null;
+                ((ByteBuf)ref).release();
             }
             else if (kind == 2)
             {
-                unsafe.freeMemory(ring[i]);
+                unsafe.freeMemory(address);
             }
             else
             {
-                allocator.free(ring[i]);
+                allocator.free(address);
             }
         }
 
@@ -105,9 +110,7 @@ public class CrossThreadFreeBenchmark
             {
                 if (++spins > 10_000_000)
                 {
-                    ring[(int)(h & 1023)] = address;
-                    refs[(int)(h & 1023)] = ref;
-                    release((int)(h & 1023));
+                    release(address, ref);
                     return;
                 }
                 Thread.onSpinWait();
