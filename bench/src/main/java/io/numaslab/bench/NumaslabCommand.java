@@ -47,6 +47,17 @@ public final class NumaslabCommand
                 out.println();
                 out.print(SizeClasses.forChunkSize(Chunk.DEFAULT_SIZE_BYTES).toTable());
                 break;
+            case "bench":
+                try
+                {
+                    BenchRunner.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+                }
+                catch (final Exception ex)
+                {
+                    System.err.println("numaslab bench: " + ex.getMessage());
+                    System.exit(1);
+                }
+                break;
             case "help":
             case "--help":
             case "-h":
@@ -64,6 +75,7 @@ public final class NumaslabCommand
         out.println("usage: numaslab [command]");
         out.println("  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)");
         out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
+        out.println("  bench [--quick] [--only REGEX]  JMH suite side by side; tables, JSON and charts in bench/results/");
         out.println("  help           this text");
     }
 

@@ -1,0 +1,109 @@
+package io.numaslab.bench;
+
+import io.numaslab.bench.report.BarChartWriter;
+import io.numaslab.bench.report.JmhResultTable;
+import io.numaslab.numa.NumaTopology;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * {@code numaslab bench}: runs the JMH suite side by side (numaslab, Netty's allocators, malloc) with
+ * {@code -prof gc}, prints a Markdown table per benchmark and writes the JMH JSON, the tables and a PNG chart
+ * per benchmark under {@code bench/results/}.
+ * <p>
+ * Options: {@code --quick} (fewer, shorter iterations), {@code --only REGEX} (benchmarks to run),
+ * {@code --results DIR} (default {@code bench/results}).
+ */
+public final class BenchRunner
+{
+    /** Benchmarks run by default: every class of the suite. */
+    public static final String DEFAULT_INCLUDE = "io\\.numaslab\\.bench\\..*Benchmark.*";
+
+    private BenchRunner()
+    {
+    }
+
+    /**
+     * @param args the command's options (after {@code bench}).
+     * @throws RunnerException if JMH fails.
+     * @throws IOException     if the results cannot be written.
+     */
+    public static void main(final String[] args) throws RunnerException, IOException
+    {
+        boolean quick = false;
+        String include = DEFAULT_INCLUDE;
+        Path resultsDir = Paths.get("bench", "results");
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--only":
+                    include = args[++i];
+                    break;
+                case "--results":
+                    resultsDir = Paths.get(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + args[i] +
+                        " (expected --quick, --only REGEX, --results DIR)");
+            }
+        }
+        Files.createDirectories(resultsDir);
+        final ChainedOptionsBuilder options = new OptionsBuilder()
+            .include(include)
+            .forks(1)
+            .warmupIterations(quick ? 2 : 3)
+            .warmupTime(TimeValue.seconds(1))
+            .measurementIterations(quick ? 3 : 5)
+            .measurementTime(TimeValue.seconds(1))
+            .addProfiler(GCProfiler.class)
+            .resultFormat(ResultFormatType.JSON)
+            .result(resultsDir.resolve("jmh.json").toString());
+        final Collection<RunResult> results = new Runner(options.build()).run();
+        writeReport(results, resultsDir, String.join(" ", args));
+    }
+
+    static void writeReport(final Collection<RunResult> results, final Path resultsDir, final String args)
+        throws IOException
+    {
+        final List<JmhResultTable> tables = JmhResultTable.of(results, "numaslab");
+        final StringBuilder md = new StringBuilder();
+        md.append("# numaslab benchmark results\n\n");
+        md.append("Made by `./numaslab bench").append(args.isEmpty() ? "" : " " + args).append("` on ")
+            .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(": ")
+            .append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")
+            .append(NumaTopology.read().nodeCount()).append(" NUMA node(s), Java ").append(Runtime.version())
+            .append(". Side by side in one JMH run (1 fork), `-prof gc`; cells are score ± error (B/op), ")
+            .append("ratios are each implementation's score over numaslab's (above 1: numaslab is faster). ")
+            .append("The machine is shared and noisy: compare ratios, not absolute numbers. Raw data: `jmh.json`.\n\n");
+        for (final JmhResultTable table : tables)
+        {
+            md.append("## ").append(table.benchmarkClass()).append("\n\n").append(table.toMarkdown()).append('\n');
+            final Path png = resultsDir.resolve(table.benchmarkClass() + ".png");
+            BarChartWriter.write(table, png);
+            md.append("![").append(table.benchmarkClass()).append("](").append(png.getFileName()).append(")\n\n");
+        }
+        Files.writeString(resultsDir.resolve("README.md"), md.toString());
+        System.out.println();
+        System.out.print(md);
+        System.out.println("written: " + resultsDir.resolve("README.md") + ", jmh.json and one PNG per benchmark");
+    }
+}
