@@ -58,6 +58,18 @@ public final class NumaslabCommand
                     System.exit(1);
                 }
                 break;
+            case "c1000k":
+                try
+                {
+                    io.numaslab.bench.c1000k.ManyConnectionsRun.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+                }
+                catch (final Exception ex)
+                {
+                    System.err.println("numaslab c1000k: " + ex);
+                    ex.printStackTrace();
+                    System.exit(1);
+                }
+                break;
             case "help":
             case "--help":
             case "-h":
@@ -76,6 +88,8 @@ public final class NumaslabCommand
         out.println("  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)");
         out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
         out.println("  bench [--quick] [--only REGEX]  JMH suite side by side; tables, JSON and charts in bench/results/");
+        out.println("  c1000k [--connections N] [--seconds S] [--allocators numaslab,pooled,adaptive]");
+        out.println("                 many connections on loopback, numaslab vs Netty's allocators; bench/results/c1000k.md");
         out.println("  help           this text");
     }
 
