@@ -116,10 +116,20 @@ public final class ManyConnectionsRun
             problems.forEach(p -> System.err.println("  - " + p));
             System.exit(2);
         }
+        String limit = "";
+        final int allowed = Preflight.connectionsTheFileLimitAllows();
+        if (allowed < connections)
+        {
+            limit = "file descriptor limit: " + allowed + " of " + connections + " connections (" +
+                Preflight.fileLimitExplanation(connections) + ")";
+            System.out.println("numaslab c1000k: holding " + allowed + " connections, not " + connections + ": " +
+                Preflight.fileLimitExplanation(connections));
+        }
         final List<RunResult> runs = new ArrayList<>();
         for (final String allocator : allocators.split(","))
         {
-            runs.add(runChild(allocator.trim(), connections, seconds));
+            final RunResult run = runChild(allocator.trim(), Math.min(connections, allowed), seconds);
+            runs.add(limit.isEmpty() || !run.limit().isEmpty() ? run : run.withLimit(connections, limit));
         }
         final String report = Report.markdown(runs, connections, seconds);
         System.out.println();

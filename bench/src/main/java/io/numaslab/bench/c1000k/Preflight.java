@@ -20,18 +20,37 @@ final class Preflight
     {
     }
 
-    /** @return one sentence per problem, with the command that fixes it; empty if the run can go ahead. */
+    /** File descriptors the run needs besides two per connection. */
+    static final int SPARE_FILE_DESCRIPTORS = 2000;
+
+    /**
+     * @return how many connections this process's file descriptor limit (the hard one, which the JVM raises the
+     *     soft one to) lets one process hold, two descriptors each; Integer.MAX_VALUE where it is unknown.
+     */
+    static int connectionsTheFileLimitAllows()
+    {
+        final long hard = openFilesLimit(true);
+        return hard < 0 ? Integer.MAX_VALUE : (int)Math.max(0, Math.min(Integer.MAX_VALUE, (hard - SPARE_FILE_DESCRIPTORS) / 2));
+    }
+
+    /** @return the sentence that says why the file limit caps the run, and how to lift it. */
+    static String fileLimitExplanation(final int connections)
+    {
+        final long needed = 2L * connections + SPARE_FILE_DESCRIPTORS;
+        return "each connection takes 2 file descriptors (client and server end): " + needed + " needed, the hard " +
+            "limit (RLIMIT_NOFILE) is " + openFilesLimit(true) + "; as root: ulimit -Hn " + needed + " && ulimit -n " +
+            needed + " (./numaslab does this when it may; it may not where CAP_SYS_RESOURCE is withheld, " +
+            "as in containers)";
+    }
+
+    /**
+     * @return one sentence per problem other than the file limit, with the command that fixes it; empty if the
+     *     run can go ahead.
+     */
     static List<String> check(final int connections)
     {
         final List<String> problems = new ArrayList<>();
-        final long fdsNeeded = 2L * connections + 2000;
-        final long hardLimit = openFilesLimit(true);
-        if (hardLimit >= 0 && hardLimit < fdsNeeded)
-        {
-            problems.add("each connection takes 2 file descriptors (client and server end): " + fdsNeeded +
-                " needed, the hard limit is " + hardLimit + "; as root: ulimit -Hn " + fdsNeeded + " && ulimit -n " +
-                fdsNeeded + " (./numaslab raises it when run as root)");
-        }
+        final long fdsNeeded = 2L * connections + SPARE_FILE_DESCRIPTORS;
         final long nrOpen = readLong("/proc/sys/fs/nr_open");
         if (nrOpen >= 0 && nrOpen < fdsNeeded)
         {

@@ -31,7 +31,17 @@ final class Report
             out.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.0f | %.0f | %.0f | %d | %d | %d | %s | %s |%n",
                 r.allocator(), r.transport(), r.connectionsHeld(), r.connectSeconds(), r.messagesPerSecond(),
                 r.p50Micros(), r.p99Micros(), r.rssBytes() >> 20, r.rssPerConnectionBytes(),
-                r.directPerConnectionBytes(), nodes.length() == 0 ? "" : nodes, r.limit().isEmpty() ? "none" : r.limit()));
+                r.directPerConnectionBytes(), nodes.length() == 0 ? "" : nodes, shortLimit(r.limit())));
+        }
+        final java.util.Set<String> limits = new java.util.LinkedHashSet<>();
+        runs.stream().map(RunResult::limit).filter(l -> !l.isEmpty()).forEach(limits::add);
+        if (!limits.isEmpty())
+        {
+            out.append("
+Limits hit:
+");
+            limits.forEach(l -> out.append("- ").append(l).append('
+'));
         }
         final Optional<RunResult> numaslab = runs.stream().filter(r -> r.allocator().equals("numaslab")).findFirst();
         if (numaslab.isPresent() && numaslab.get().connectionsHeld() > 0)
@@ -51,6 +61,12 @@ final class Report
         out.append("\nTarget on the 2-core, 24 GiB machine: 1,000,000 connections held with 200,000 messages/s and " +
             "less memory per connection than Netty's allocators.\n");
         return out.toString();
+    }
+
+    private static String shortLimit(final String limit)
+    {
+        final int paren = limit.indexOf(" (");
+        return limit.isEmpty() ? "none" : paren > 0 ? limit.substring(0, paren) : limit;
     }
 
     private static double ratio(final long a, final long b)

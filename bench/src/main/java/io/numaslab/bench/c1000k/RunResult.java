@@ -28,6 +28,17 @@ public record RunResult(String allocator, String transport, int connectionsAsked
     long rssPerConnectionBytes, long directBytes, long directPerConnectionBytes, Map<Integer, Long> perNodeUsedBytes,
     String limit)
 {
+    /**
+     * @param asked the connections the user asked for.
+     * @param why   what held the run below that.
+     * @return this result, saying it was capped.
+     */
+    public RunResult withLimit(final int asked, final String why)
+    {
+        return new RunResult(allocator, transport, asked, connectionsHeld, connectSeconds, messagesPerSecond, p50Micros,
+            p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, perNodeUsedBytes, why);
+    }
+
     /** @return this result as one line of JSON. */
     public String toJson()
     {
