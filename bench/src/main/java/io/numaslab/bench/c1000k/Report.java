@@ -37,11 +37,8 @@ final class Report
         runs.stream().map(RunResult::limit).filter(l -> !l.isEmpty()).forEach(limits::add);
         if (!limits.isEmpty())
         {
-            out.append("
-Limits hit:
-");
-            limits.forEach(l -> out.append("- ").append(l).append('
-'));
+            out.append("\nLimits hit:\n");
+            limits.forEach(l -> out.append("- ").append(l).append('\n'));
         }
         final Optional<RunResult> numaslab = runs.stream().filter(r -> r.allocator().equals("numaslab")).findFirst();
         if (numaslab.isPresent() && numaslab.get().connectionsHeld() > 0)
