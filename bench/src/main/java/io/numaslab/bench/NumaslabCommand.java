@@ -156,7 +156,7 @@ public final class NumaslabCommand
         final Path enabled = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
         try
         {
-            return Files.isReadable(enabled) ? Files.readString(enabled).trim() : "not available";
+            return Files.isReadable(enabled) ? io.numaslab.numa.KernelFiles.read(enabled).trim() : "not available";
         }
         catch (final java.io.IOException ex)
         {

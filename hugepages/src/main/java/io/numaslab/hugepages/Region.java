@@ -687,7 +687,7 @@ public final class Region implements AutoCloseable
             {
                 return null;
             }
-            final String text = Files.readString(THP_ENABLED);
+            final String text = io.numaslab.numa.KernelFiles.read(THP_ENABLED);
             final int open = text.indexOf('[');
             final int close = text.indexOf(']');
             return open >= 0 && close > open ? text.substring(open + 1, close) : text.trim();

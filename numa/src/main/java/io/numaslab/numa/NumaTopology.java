@@ -268,7 +268,7 @@ public final class NumaTopology
         final Path online = nodeRoot.resolve("online");
         if (Files.isReadable(online))
         {
-            return CpuList.parse(Files.readString(online));
+            return CpuList.parse(KernelFiles.read(online));
         }
         final List<Integer> ids = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(nodeRoot, "node*"))
@@ -291,7 +291,7 @@ public final class NumaTopology
     {
         final Path dir = nodeRoot.resolve("node" + id);
         final Path cpulist = dir.resolve("cpulist");
-        final int[] cpus = Files.isReadable(cpulist) ? CpuList.parse(Files.readString(cpulist)) : new int[0];
+        final int[] cpus = Files.isReadable(cpulist) ? CpuList.parse(KernelFiles.read(cpulist)) : new int[0];
         final int[] allowedCpus = cpuMask == null ? cpus : intersect(cpus, cpuMask);
 
         long memTotal = 0;
@@ -322,7 +322,7 @@ public final class NumaTopology
         final Path distance = dir.resolve("distance");
         if (Files.isReadable(distance))
         {
-            final String[] fields = Files.readString(distance).trim().split("\\s+");
+            final String[] fields = KernelFiles.read(distance).trim().split("\\s+");
             for (int i = 0; i < fields.length && i < nodeIds.length; i++)
             {
                 if (!fields[i].isEmpty())
@@ -387,7 +387,7 @@ public final class NumaTopology
 
     private static long readLong(final Path file) throws IOException
     {
-        return Files.isReadable(file) ? Long.parseLong(Files.readString(file).trim()) : 0;
+        return Files.isReadable(file) ? Long.parseLong(KernelFiles.read(file).trim()) : 0;
     }
 
     private static BitSet toBitSet(final int[] ids)

@@ -1,5 +1,7 @@
 package io.numaslab.bench.c1000k;
 
+import io.numaslab.numa.KernelFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,15 +150,7 @@ final class Preflight
         final Path path = Paths.get(file);
         try
         {
-            if (!Files.isReadable(path))
-            {
-                return null;
-            }
-            // Not Files.readString: procfs reports a size the JDK trusts and reads short.
-            try (java.io.InputStream in = Files.newInputStream(path))
-            {
-                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            }
+            return Files.isReadable(path) ? KernelFiles.read(path) : null;
         }
         catch (final IOException ex)
         {
