@@ -1,0 +1,121 @@
+package io.numaslab.allocator.netty;
+
+import io.netty.util.concurrent.FastThreadLocal;
+import org.jctools.queues.MpscArrayQueue;
+
+/**
+ * A bounded per-thread pool of buffer objects, so that allocate + release in a steady state makes no garbage.
+ * <p>
+ * Each thread has a {@link Local}: a stack that only it touches, and a bounded MPSC queue through which other threads
+ * give back the objects it made. An object always goes back to the thread that made it, so a producer thread that
+ * allocates and a consumer thread that releases keep reusing the producer's objects. An object that finds its home
+ * full is dropped for the garbage collector; so is everything a thread held when it ends.
+ * <p>
+ * An object must be recycled at most once per use: its owner guarantees that through its reference count, which
+ * reaches zero exactly once.
+ *
+ * @param <T> the pooled type.
+ */
+final class BufferRecycler<T>
+{
+    /** Most objects each thread keeps on its stack, and most waiting in its queue from other threads. */
+    static final int MAX_POOLED_PER_THREAD = 1024;
+
+    /**
+     * Makes a new object that belongs to a thread's pool.
+     *
+     * @param <T> the pooled type.
+     */
+    interface Factory<T>
+    {
+        /**
+         * @param home the pool of the calling thread, where the object must be recycled to.
+         * @return a new object.
+         */
+        T newObject(Local<T> home);
+    }
+
+    private final Factory<T> factory;
+    private final FastThreadLocal<Local<T>> locals = new FastThreadLocal<Local<T>>()
+    {
+        @Override
+        protected Local<T> initialValue()
+        {
+            return new Local<>(Thread.currentThread());
+        }
+    };
+
+    /** @param factory makes an object when the calling thread's pool is empty. */
+    BufferRecycler(final Factory<T> factory)
+    {
+        this.factory = factory;
+    }
+
+    /** @return a pooled object of the calling thread, or a new one. Its state is whatever it was recycled with. */
+    T get()
+    {
+        final Local<T> local = locals.get();
+        final T pooled = local.pop();
+        return pooled != null ? pooled : factory.newObject(local);
+    }
+
+    /**
+     * The pool of one thread.
+     *
+     * @param <T> the pooled type.
+     */
+    static final class Local<T>
+    {
+        private final Thread owner;
+        private final Object[] stack = new Object[MAX_POOLED_PER_THREAD];
+        private final MpscArrayQueue<T> returned = new MpscArrayQueue<>(MAX_POOLED_PER_THREAD);
+        private int size;
+
+        private Local(final Thread owner)
+        {
+            this.owner = owner;
+        }
+
+        @SuppressWarnings("unchecked")
+        private T pop()
+        {
+            if (size == 0 && !drainReturned())
+            {
+                return null;
+            }
+            final T object = (T)stack[--size];
+            stack[size] = null;
+            return object;
+        }
+
+        private boolean drainReturned()
+        {
+            T object;
+            while (size < stack.length && (object = returned.relaxedPoll()) != null)
+            {
+                stack[size++] = object;
+            }
+            return size > 0;
+        }
+
+        /**
+         * Gives an object back, from any thread; it may be handed out again at once.
+         *
+         * @param object an object of this pool that nobody uses any more.
+         */
+        void recycle(final T object)
+        {
+            if (Thread.currentThread() == owner)
+            {
+                if (size < stack.length)
+                {
+                    stack[size++] = object;
+                }
+            }
+            else
+            {
+                returned.offer(object);
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.numaslab.allocator.netty;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import io.numaslab.allocator.NodeAffinity;
+import io.numaslab.allocator.NumaAllocator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A Netty {@link EventLoopGroup} whose threads are spread over the nodes of a {@link NumaAllocator}: each thread is
+ * pinned to a CPU of its node and bound to that node's arena before it runs its loop, so the buffers it allocates
+ * (reads, encoders) live on the node where it runs.
+ * <pre>{@code
+ * try (NodeEventLoops loops = NodeEventLoops.create(numa, 1)) {          // one loop per node
+ *     new ServerBootstrap().group(boss, loops.group()).channel(loops.serverChannelClass())
+ *         .childOption(ChannelOption.ALLOCATOR, new NumaByteBufAllocator(numa)) ...
+ * }
+ * }</pre>
+ * Threads are made as Netty first needs them; the k-th thread made goes to node {@code nodes[k % nodes.length]}, so
+ * a group of {@code threadsPerNode * nodes} threads has {@code threadsPerNode} on each node. Epoll is used where
+ * {@code Epoll.isAvailable()} (netty-transport-native-epoll on the class path), else NIO; both through constructors
+ * that Netty 4.1 and 4.2 share ({@code new NioEventLoopGroup(n, threadFactory)}, deprecated in 4.2).
+ */
+public final class NodeEventLoops implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger(NodeEventLoops.class.getName());
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+    private final EventLoopGroup group;
+    private final Class<? extends ServerChannel> serverChannelClass;
+    private final Class<? extends SocketChannel> channelClass;
+    private final boolean epoll;
+    private final int threads;
+
+    private NodeEventLoops(final EventLoopGroup group, final Class<? extends ServerChannel> serverChannelClass,
+        final Class<? extends SocketChannel> channelClass, final boolean epoll, final int threads)
+    {
+        this.group = group;
+        this.serverChannelClass = serverChannelClass;
+        this.channelClass = channelClass;
+        this.epoll = epoll;
+        this.threads = threads;
+    }
+
+    /**
+     * Starts {@code threadsPerNode} event loops on each node of the allocator, with epoll if it is available, else NIO.
+     *
+     * @param allocator      the allocator whose nodes and arenas the threads use.
+     * @param threadsPerNode 1 or more.
+     * @return the loops; close them to shut the group down.
+     * @throws IllegalArgumentException if {@code threadsPerNode} is less than 1.
+     */
+    public static NodeEventLoops create(final NumaAllocator allocator, final int threadsPerNode)
+    {
+        final int threads = threadCount(allocator, threadsPerNode);
+        if (EpollTransport.isAvailable())
+        {
+            return EpollTransport.create(allocator, threads);
+        }
+        return createNio(allocator, threadsPerNode);
+    }
+
+    /**
+     * Starts {@code threadsPerNode} NIO event loops on each node of the allocator.
+     *
+     * @param allocator      the allocator whose nodes and arenas the threads use.
+     * @param threadsPerNode 1 or more.
+     * @return the loops; close them to shut the group down.
+     * @throws IllegalArgumentException if {@code threadsPerNode} is less than 1.
+     */
+    @SuppressWarnings("deprecation")
+    public static NodeEventLoops createNio(final NumaAllocator allocator, final int threadsPerNode)
+    {
+        final int threads = threadCount(allocator, threadsPerNode);
+        final EventLoopGroup group = new NioEventLoopGroup(threads, threadFactory(allocator, "numaslab-nio"));
+        return new NodeEventLoops(group, NioServerSocketChannel.class, NioSocketChannel.class, false, threads);
+    }
+
+    /**
+     * A thread factory for any Netty group (for instance 4.2's {@code MultiThreadIoEventLoopGroup}): its k-th thread
+     * pins itself to a CPU of node {@code nodes[k % nodes.length]} (CPUs of a node taken in turn), binds itself to
+     * that node's arena, runs its task, and gives its cached memory back when the task ends. A thread that cannot
+     * be pinned (the node has no CPU this process may use, or affinity is not supported) logs a warning and runs
+     * bound but unpinned.
+     *
+     * @param allocator  the allocator whose nodes and arenas the threads use.
+     * @param namePrefix thread names are {@code namePrefix-node<N>-<k>}.
+     * @return the factory; its threads are Netty {@link FastThreadLocalThread}s.
+     */
+    public static ThreadFactory threadFactory(final NumaAllocator allocator, final String namePrefix)
+    {
+        final int[] nodes = allocator.nodes();
+        final AtomicInteger created = new AtomicInteger();
+        return task ->
+        {
+            final int k = created.getAndIncrement();
+            final int node = nodes[Math.floorMod(k, nodes.length)];
+            final Thread thread = new FastThreadLocalThread(() -> runOnNode(allocator, node, task),
+                namePrefix + "-node" + node + "-" + k);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static void runOnNode(final NumaAllocator allocator, final int node, final Runnable task)
+    {
+        try
+        {
+            NodeAffinity.pinCurrentThreadToNode(node);
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "numaslab: " + Thread.currentThread().getName() +
+                " not pinned to node " + node + ", runs bound to its arena only: " + ex);
+        }
+        allocator.bindCurrentThread(node);
+        try
+        {
+            task.run();
+        }
+        finally
+        {
+            if (!allocator.isClosed())
+            {
+                allocator.trimCurrentThreadCache();
+            }
+        }
+    }
+
+    private static int threadCount(final NumaAllocator allocator, final int threadsPerNode)
+    {
+        if (threadsPerNode < 1)
+        {
+            throw new IllegalArgumentException("threadsPerNode must be at least 1, got " + threadsPerNode);
+        }
+        return Math.multiplyExact(threadsPerNode, allocator.nodes().length);
+    }
+
+    /** @return the event loop group. */
+    public EventLoopGroup group()
+    {
+        return group;
+    }
+
+    /** @return the server channel class of the group's transport, for {@code ServerBootstrap.channel(...)}. */
+    public Class<? extends ServerChannel> serverChannelClass()
+    {
+        return serverChannelClass;
+    }
+
+    /** @return the client channel class of the group's transport, for {@code Bootstrap.channel(...)}. */
+    public Class<? extends SocketChannel> channelClass()
+    {
+        return channelClass;
+    }
+
+    /** @return true for epoll, false for NIO. */
+    public boolean isEpoll()
+    {
+        return epoll;
+    }
+
+    /** @return how many event loops the group has: threads per node times nodes. */
+    public int threadCount()
+    {
+        return threads;
+    }
+
+    /**
+     * Runs a task once on every event loop of the group and waits for all of them, for instance
+     * {@code numa::trimCurrentThreadCache} before reading exact usage.
+     *
+     * @param task    what each loop runs.
+     * @param timeout how long to wait for all of them.
+     * @throws IllegalStateException if they did not all finish in time or one failed (the cause is attached).
+     */
+    public void runOnEachLoop(final Runnable task, final Duration timeout)
+    {
+        final long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        final List<Future<?>> done = new ArrayList<>();
+        group.forEach(loop -> done.add(loop.submit(task)));
+        for (final Future<?> future : done)
+        {
+            final long leftNanos = Math.max(0, deadlineNanos - System.nanoTime());
+            if (!future.awaitUninterruptibly(leftNanos, TimeUnit.NANOSECONDS))
+            {
+                throw new IllegalStateException("a task on the event loops did not finish within " + timeout);
+            }
+            if (!future.isSuccess())
+            {
+                throw new IllegalStateException("a task on the event loops failed", future.cause());
+            }
+        }
+    }
+
+    /** Shuts the group down at once (no quiet period) and waits up to 5 s for its threads to end. */
+    @Override
+    public void close()
+    {
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis() * 2);
+    }
+
+    /** Epoll, referenced only once its classes are known to be on the class path. */
+    private static final class EpollTransport
+    {
+        static boolean isAvailable()
+        {
+            try
+            {
+                Class.forName("io.netty.channel.epoll.Epoll", false, NodeEventLoops.class.getClassLoader());
+            }
+            catch (final ClassNotFoundException | LinkageError ex)
+            {
+                return false;
+            }
+            return io.netty.channel.epoll.Epoll.isAvailable();
+        }
+
+        @SuppressWarnings("deprecation")
+        static NodeEventLoops create(final NumaAllocator allocator, final int threads)
+        {
+            final EventLoopGroup group = new io.netty.channel.epoll.EpollEventLoopGroup(threads,
+                threadFactory(allocator, "numaslab-epoll"));
+            return new NodeEventLoops(group, io.netty.channel.epoll.EpollServerSocketChannel.class,
+                io.netty.channel.epoll.EpollSocketChannel.class, true, threads);
+        }
+    }
+}

@@ -1,0 +1,513 @@
+package io.numaslab.allocator.netty;
+
+import io.netty.buffer.AbstractReferenceCountedByteBuf;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
+
+/**
+ * A retained slice or duplicate of a {@link NumaByteBuf}: its own indices and its own reference count, sharing the
+ * root's memory. It holds one reference to its parent (the root, or the derived buffer it was taken from) and gives
+ * it back when its own count reaches 0, so releasing the root first leaves it readable, and releasing it twice throws
+ * without touching the root. Objects are recycled like the root's.
+ * <p>
+ * Memory is reached through the root at every access, so a duplicate stays right when the root's capacity grows and
+ * its memory moves. A slice has a fixed capacity (its length); a duplicate follows the root's capacity.
+ * {@link #internalNioBuffer} returns a new buffer on each call, as Netty's own derived buffers do, so that two derived
+ * buffers written in one gathering write never share a ByteBuffer.
+ * <p>
+ * Leak reports go through the root's tracker: a derived buffer that is never released keeps its root from being
+ * freed, and the root is reported when both are collected.
+ */
+final class NumaDerivedByteBuf extends AbstractReferenceCountedByteBuf
+{
+    /** The length of a duplicate: it follows the root's capacity. */
+    static final int FOLLOWS_ROOT = -1;
+
+    private static final BufferRecycler<NumaDerivedByteBuf> RECYCLER = new BufferRecycler<>(NumaDerivedByteBuf::new);
+
+    private final BufferRecycler.Local<NumaDerivedByteBuf> home;
+    private NumaByteBuf root;
+    private ByteBuf parent;
+    private int adjustment;
+    private int length;
+
+    private NumaDerivedByteBuf(final BufferRecycler.Local<NumaDerivedByteBuf> home)
+    {
+        super(0);
+        this.home = home;
+    }
+
+    /**
+     * Retains the parent and takes a pooled object over {@code [adjustment, adjustment + length)} of the root.
+     *
+     * @param root        the buffer that owns the memory.
+     * @param parent      the buffer this one keeps alive: the root or a derived buffer of it.
+     * @param adjustment  offset in the root of this buffer's index 0.
+     * @param length      capacity of a slice, or {@link #FOLLOWS_ROOT} for a duplicate.
+     * @param readerIndex initial reader index.
+     * @param writerIndex initial writer index.
+     * @param maxCapacity the maximum capacity.
+     * @return a buffer with reference count 1.
+     * @throws io.netty.util.IllegalReferenceCountException if the parent has been released.
+     */
+    static NumaDerivedByteBuf newInstance(final NumaByteBuf root, final ByteBuf parent, final int adjustment,
+        final int length, final int readerIndex, final int writerIndex, final int maxCapacity)
+    {
+        parent.retain();
+        final NumaDerivedByteBuf buf = RECYCLER.get();
+        buf.root = root;
+        buf.parent = parent;
+        buf.adjustment = adjustment;
+        buf.length = length;
+        buf.maxCapacity(maxCapacity);
+        buf.resetRefCnt();
+        buf.setIndex(readerIndex, writerIndex);
+        buf.markReaderIndex();
+        buf.markWriterIndex();
+        return buf;
+    }
+
+    @Override
+    protected void deallocate()
+    {
+        final ByteBuf p = parent;
+        root = null;
+        parent = null;
+        home.recycle(this);
+        p.release();
+    }
+
+    private int idx(final int index)
+    {
+        return index + adjustment;
+    }
+
+    /** @return the buffer that owns the memory; null once this buffer is freed. */
+    NumaByteBuf root()
+    {
+        return root;
+    }
+
+    /** @return the offset in the root of this buffer's index 0. */
+    int adjustment()
+    {
+        return adjustment;
+    }
+
+    private void recordLeak(final Object hint)
+    {
+        final NumaByteBuf r = root;
+        if (r != null)
+        {
+            r.recordLeak(hint);
+        }
+    }
+
+    @Override
+    public ByteBuf retain()
+    {
+        recordLeak(null);
+        return super.retain();
+    }
+
+    @Override
+    public ByteBuf retain(final int increment)
+    {
+        recordLeak(null);
+        return super.retain(increment);
+    }
+
+    @Override
+    public boolean release()
+    {
+        recordLeak(null);
+        return super.release();
+    }
+
+    @Override
+    public boolean release(final int decrement)
+    {
+        recordLeak(null);
+        return super.release(decrement);
+    }
+
+    @Override
+    public ByteBuf touch()
+    {
+        recordLeak(null);
+        return this;
+    }
+
+    @Override
+    public ByteBuf touch(final Object hint)
+    {
+        recordLeak(hint);
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------------------ capacity
+
+    @Override
+    public int capacity()
+    {
+        if (length != FOLLOWS_ROOT)
+        {
+            return length;
+        }
+        final NumaByteBuf r = root;
+        return r != null ? r.capacity() : 0;
+    }
+
+    @Override
+    public ByteBuf capacity(final int newCapacity)
+    {
+        if (length != FOLLOWS_ROOT)
+        {
+            throw new UnsupportedOperationException("sliced buffer");
+        }
+        checkNewCapacity(newCapacity);
+        root.capacity(newCapacity);
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------------------ identity
+
+    @Override
+    public ByteBufAllocator alloc()
+    {
+        final NumaByteBuf r = root;
+        return r != null ? r.alloc() : null;
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public ByteOrder order()
+    {
+        return ByteOrder.BIG_ENDIAN;
+    }
+
+    @Override
+    public ByteBuf unwrap()
+    {
+        return root;
+    }
+
+    @Override
+    public boolean isDirect()
+    {
+        return true;
+    }
+
+    @Override
+    public boolean isContiguous()
+    {
+        return true;
+    }
+
+    @Override
+    public boolean hasArray()
+    {
+        return false;
+    }
+
+    @Override
+    public byte[] array()
+    {
+        throw new UnsupportedOperationException("direct buffer");
+    }
+
+    @Override
+    public int arrayOffset()
+    {
+        throw new UnsupportedOperationException("direct buffer");
+    }
+
+    @Override
+    public boolean hasMemoryAddress()
+    {
+        return true;
+    }
+
+    @Override
+    public long memoryAddress()
+    {
+        ensureAccessible();
+        return root.memoryAddress() + adjustment;
+    }
+
+    // ------------------------------------------------------------------------------------------------ views
+
+    @Override
+    public int nioBufferCount()
+    {
+        return 1;
+    }
+
+    @Override
+    public ByteBuffer nioBuffer(final int index, final int length)
+    {
+        checkIndex(index, length);
+        return root.nioBuffer(idx(index), length);
+    }
+
+    @Override
+    public ByteBuffer[] nioBuffers(final int index, final int length)
+    {
+        return new ByteBuffer[] {nioBuffer(index, length)};
+    }
+
+    @Override
+    public ByteBuffer internalNioBuffer(final int index, final int length)
+    {
+        return nioBuffer(index, length);
+    }
+
+    // ------------------------------------------------------------------------------------------------ derived
+
+    @Override
+    public ByteBuf retainedSlice()
+    {
+        return retainedSlice(readerIndex(), readableBytes());
+    }
+
+    @Override
+    public ByteBuf retainedSlice(final int index, final int length)
+    {
+        checkIndex(index, length);
+        return newInstance(root, this, idx(index), length, 0, length, length);
+    }
+
+    @Override
+    public ByteBuf retainedDuplicate()
+    {
+        ensureAccessible();
+        return newInstance(root, this, adjustment, length, readerIndex(), writerIndex(), maxCapacity());
+    }
+
+    @Override
+    public ByteBuf copy(final int index, final int length)
+    {
+        checkIndex(index, length);
+        return root.copy(idx(index), length);
+    }
+
+    // ------------------------------------------------------------------------------------------------ primitives
+
+    @Override
+    protected byte _getByte(final int index)
+    {
+        return root._getByte(idx(index));
+    }
+
+    @Override
+    protected short _getShort(final int index)
+    {
+        return root._getShort(idx(index));
+    }
+
+    @Override
+    protected short _getShortLE(final int index)
+    {
+        return root._getShortLE(idx(index));
+    }
+
+    @Override
+    protected int _getUnsignedMedium(final int index)
+    {
+        return root._getUnsignedMedium(idx(index));
+    }
+
+    @Override
+    protected int _getUnsignedMediumLE(final int index)
+    {
+        return root._getUnsignedMediumLE(idx(index));
+    }
+
+    @Override
+    protected int _getInt(final int index)
+    {
+        return root._getInt(idx(index));
+    }
+
+    @Override
+    protected int _getIntLE(final int index)
+    {
+        return root._getIntLE(idx(index));
+    }
+
+    @Override
+    protected long _getLong(final int index)
+    {
+        return root._getLong(idx(index));
+    }
+
+    @Override
+    protected long _getLongLE(final int index)
+    {
+        return root._getLongLE(idx(index));
+    }
+
+    @Override
+    protected void _setByte(final int index, final int value)
+    {
+        root._setByte(idx(index), value);
+    }
+
+    @Override
+    protected void _setShort(final int index, final int value)
+    {
+        root._setShort(idx(index), value);
+    }
+
+    @Override
+    protected void _setShortLE(final int index, final int value)
+    {
+        root._setShortLE(idx(index), value);
+    }
+
+    @Override
+    protected void _setMedium(final int index, final int value)
+    {
+        root._setMedium(idx(index), value);
+    }
+
+    @Override
+    protected void _setMediumLE(final int index, final int value)
+    {
+        root._setMediumLE(idx(index), value);
+    }
+
+    @Override
+    protected void _setInt(final int index, final int value)
+    {
+        root._setInt(idx(index), value);
+    }
+
+    @Override
+    protected void _setIntLE(final int index, final int value)
+    {
+        root._setIntLE(idx(index), value);
+    }
+
+    @Override
+    protected void _setLong(final int index, final long value)
+    {
+        root._setLong(idx(index), value);
+    }
+
+    @Override
+    protected void _setLongLE(final int index, final long value)
+    {
+        root._setLongLE(idx(index), value);
+    }
+
+    @Override
+    public ByteBuf setZero(final int index, final int length)
+    {
+        checkIndex(index, length);
+        root.setZero(idx(index), length);
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------------------ bulk
+
+    @Override
+    public ByteBuf getBytes(final int index, final ByteBuf dst, final int dstIndex, final int length)
+    {
+        checkDstIndex(index, length, dstIndex, dst.capacity());
+        root.getBytes(idx(index), dst, dstIndex, length);
+        return this;
+    }
+
+    @Override
+    public ByteBuf getBytes(final int index, final byte[] dst, final int dstIndex, final int length)
+    {
+        checkDstIndex(index, length, dstIndex, dst.length);
+        root.getBytes(idx(index), dst, dstIndex, length);
+        return this;
+    }
+
+    @Override
+    public ByteBuf getBytes(final int index, final ByteBuffer dst)
+    {
+        checkIndex(index, dst.remaining());
+        root.getBytes(idx(index), dst);
+        return this;
+    }
+
+    @Override
+    public ByteBuf getBytes(final int index, final OutputStream out, final int length) throws IOException
+    {
+        checkIndex(index, length);
+        root.getBytes(idx(index), out, length);
+        return this;
+    }
+
+    @Override
+    public int getBytes(final int index, final GatheringByteChannel out, final int length) throws IOException
+    {
+        checkIndex(index, length);
+        return root.getBytes(idx(index), out, length);
+    }
+
+    @Override
+    public int getBytes(final int index, final FileChannel out, final long position, final int length) throws IOException
+    {
+        checkIndex(index, length);
+        return root.getBytes(idx(index), out, position, length);
+    }
+
+    @Override
+    public ByteBuf setBytes(final int index, final ByteBuf src, final int srcIndex, final int length)
+    {
+        checkSrcIndex(index, length, srcIndex, src.capacity());
+        root.setBytes(idx(index), src, srcIndex, length);
+        return this;
+    }
+
+    @Override
+    public ByteBuf setBytes(final int index, final byte[] src, final int srcIndex, final int length)
+    {
+        checkSrcIndex(index, length, srcIndex, src.length);
+        root.setBytes(idx(index), src, srcIndex, length);
+        return this;
+    }
+
+    @Override
+    public ByteBuf setBytes(final int index, final ByteBuffer src)
+    {
+        checkIndex(index, src.remaining());
+        root.setBytes(idx(index), src);
+        return this;
+    }
+
+    @Override
+    public int setBytes(final int index, final InputStream in, final int length) throws IOException
+    {
+        checkIndex(index, length);
+        return root.setBytes(idx(index), in, length);
+    }
+
+    @Override
+    public int setBytes(final int index, final ScatteringByteChannel in, final int length) throws IOException
+    {
+        checkIndex(index, length);
+        return root.setBytes(idx(index), in, length);
+    }
+
+    @Override
+    public int setBytes(final int index, final FileChannel in, final long position, final int length) throws IOException
+    {
+        checkIndex(index, length);
+        return root.setBytes(idx(index), in, position, length);
+    }
+}

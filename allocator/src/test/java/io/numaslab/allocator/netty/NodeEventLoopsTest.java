@@ -1,0 +1,145 @@
+package io.numaslab.allocator.netty;
+
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import io.numaslab.allocator.NodeAffinity;
+import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.allocator.ThreadBinding;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Event loops spread over the allocator's nodes, each pinned to its node's CPUs and bound to its arena. */
+class NodeEventLoopsTest
+{
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private NumaAllocator numa;
+
+    @BeforeEach
+    void openAllocator()
+    {
+        numa = NumaAllocator.builder().jmx(false).build();
+    }
+
+    @AfterEach
+    void closeAllocator()
+    {
+        numa.close();
+    }
+
+    /** What an event loop thread knows about itself. */
+    private static final class LoopFacts
+    {
+        final ThreadBinding binding;
+        final int node;
+        final int pinnedNode;
+        final boolean fastThreadLocalThread;
+
+        LoopFacts(final NumaAllocator numa)
+        {
+            binding = numa.bindingOfCurrentThread();
+            node = numa.nodeOfCurrentThread();
+            pinnedNode = NodeAffinity.pinnedNodeOfCurrentThread();
+            fastThreadLocalThread = Thread.currentThread() instanceof FastThreadLocalThread;
+        }
+    }
+
+    @Test
+    void everyLoopIsBoundToTheArenaOfTheNodeItIsPinnedTo()
+    {
+        final int threadsPerNode = 2;
+        try (NodeEventLoops loops = NodeEventLoops.createNio(numa, threadsPerNode))
+        {
+            assertEquals(threadsPerNode * numa.nodes().length, loops.threadCount());
+            final Map<String, LoopFacts> facts = new ConcurrentHashMap<>();
+            loops.runOnEachLoop(() -> facts.put(Thread.currentThread().getName(), new LoopFacts(numa)), WAIT);
+            assertEquals(loops.threadCount(), facts.size());
+            final int[] perNode = new int[Arrays.stream(numa.nodes()).max().orElse(0) + 1];
+            facts.forEach((name, f) ->
+            {
+                assertEquals(ThreadBinding.EXPLICIT, f.binding, name);
+                assertTrue(Arrays.stream(numa.nodes()).anyMatch(n -> n == f.node), name + " on node " + f.node);
+                assertEquals(f.node, f.pinnedNode, name + " is pinned to the CPUs of its node");
+                assertTrue(f.fastThreadLocalThread, name);
+                assertTrue(name.startsWith("numaslab-nio-node" + f.node + "-"), name);
+                perNode[f.node]++;
+            });
+            for (final int node : numa.nodes())
+            {
+                assertEquals(threadsPerNode, perNode[node], "loops on node " + node);
+            }
+        }
+    }
+
+    @Test
+    void nioLoopsComeWithNioChannelClasses()
+    {
+        try (NodeEventLoops loops = NodeEventLoops.createNio(numa, 1))
+        {
+            assertEquals(false, loops.isEpoll());
+            assertSame(NioServerSocketChannel.class, loops.serverChannelClass());
+            assertSame(NioSocketChannel.class, loops.channelClass());
+        }
+    }
+
+    @Test
+    void createUsesEpollExactlyWhenItIsAvailable()
+    {
+        try (NodeEventLoops loops = NodeEventLoops.create(numa, 1))
+        {
+            assertEquals(Epoll.isAvailable(), loops.isEpoll());
+            assertSame(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class,
+                loops.serverChannelClass());
+            loops.runOnEachLoop(() -> assertEquals(ThreadBinding.EXPLICIT, numa.bindingOfCurrentThread()), WAIT);
+        }
+    }
+
+    @Test
+    void theThreadFactoryTakesTheNodesInTurnAndBindsBeforeTheTaskRuns() throws InterruptedException
+    {
+        final ThreadFactory factory = NodeEventLoops.threadFactory(numa, "custom");
+        final int[] nodes = numa.nodes();
+        for (int k = 0; k < nodes.length * 2; k++)
+        {
+            final AtomicReference<LoopFacts> seen = new AtomicReference<>();
+            final CountDownLatch done = new CountDownLatch(1);
+            final Thread thread = factory.newThread(() ->
+            {
+                seen.set(new LoopFacts(numa));
+                done.countDown();
+            });
+            assertEquals("custom-node" + nodes[k % nodes.length] + "-" + k, thread.getName());
+            assertTrue(thread.isDaemon());
+            thread.start();
+            assertTrue(done.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            thread.join(WAIT.toMillis());
+            assertEquals(ThreadBinding.EXPLICIT, seen.get().binding);
+            assertEquals(nodes[k % nodes.length], seen.get().node);
+        }
+    }
+
+    @Test
+    void lessThanOneThreadPerNodeIsRejected()
+    {
+        assertThrows(IllegalArgumentException.class, () -> NodeEventLoops.createNio(numa, 0));
+        assertThrows(IllegalArgumentException.class, () -> NodeEventLoops.create(numa, -1));
+    }
+}
