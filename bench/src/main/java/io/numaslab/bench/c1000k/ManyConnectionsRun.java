@@ -24,6 +24,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.FixedLengthFrameDecoder;
+import io.numaslab.allocator.netty.NumaByteBufAllocator;
 import org.HdrHistogram.Histogram;
 
 import javax.management.MBeanServer;
@@ -514,8 +515,7 @@ public final class ManyConnectionsRun
             switch (name)
             {
                 case "numaslab":
-                    return (ByteBufAllocator)Class.forName("io.numaslab.allocator.netty.NumaByteBufAllocator")
-                        .getField("DEFAULT").get(null);
+                    return NumaByteBufAllocator.DEFAULT;
                 case "pooled":
                     return PooledByteBufAllocator.DEFAULT;
                 case "adaptive":
