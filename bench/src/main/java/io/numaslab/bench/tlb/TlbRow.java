@@ -1,0 +1,47 @@
+package io.numaslab.bench.tlb;
+
+import io.numaslab.hugepages.PageKind;
+
+/**
+ * One line of the TLB report: numaslab's region and the C reference, for one page kind, working set and
+ * pattern, with the ratios the report is read for.
+ *
+ * @param kind                the page kind.
+ * @param sizeBytes           the working set in bytes.
+ * @param pattern             the access pattern.
+ * @param nsPerAccess         numaslab region: best-pass ns per access; NaN when not available.
+ * @param vsSmallPages        numaslab region: {@code nsPerAccess} over that of SMALL pages for the same size and
+ *                            pattern (below 1: faster than 4 KiB pages); NaN without both figures.
+ * @param hugePageFraction    numaslab region: fraction of the mapping in huge pages by smaps; NaN if n/a.
+ * @param unavailableReason   why numaslab's region of this kind could not be mapped, or null.
+ * @param cNsPerAccess        C reference: best-pass ns per access; NaN when not available or not run.
+ * @param cVsSmallPages       C reference: the same ratio against C's SMALL pages.
+ * @param cHugePageFraction   C reference: fraction in huge pages.
+ * @param cUnavailableReason  why the C figure is missing (kind not available to C, C not run), or null.
+ */
+public record TlbRow(
+    PageKind kind, long sizeBytes, AccessPattern pattern,
+    double nsPerAccess, double vsSmallPages, double hugePageFraction, String unavailableReason,
+    double cNsPerAccess, double cVsSmallPages, double cHugePageFraction, String cUnavailableReason)
+{
+    /** How close to C numaslab's figure must be: within 5% either way. */
+    public static final double TARGET_TOLERANCE = 0.05;
+
+    /** @return numaslab's ns per access over C's (1.00: the same; 1.10: numaslab 10% slower); NaN without both. */
+    public double ratio()
+    {
+        return nsPerAccess / cNsPerAccess;
+    }
+
+    /** @return true when both figures exist, so {@link #meetsTarget()} means something. */
+    public boolean isComparable()
+    {
+        return !Double.isNaN(nsPerAccess) && !Double.isNaN(cNsPerAccess) && cNsPerAccess > 0;
+    }
+
+    /** @return true when comparable and numaslab is within {@link #TARGET_TOLERANCE} of C; false otherwise. */
+    public boolean meetsTarget()
+    {
+        return isComparable() && Math.abs(ratio() - 1) <= TARGET_TOLERANCE;
+    }
+}
