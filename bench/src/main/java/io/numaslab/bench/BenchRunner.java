@@ -31,8 +31,8 @@ import java.util.List;
  */
 public final class BenchRunner
 {
-    /** Benchmarks run by default: every class of the suite. */
-    public static final String DEFAULT_INCLUDE = "io\\.numaslab\\.bench\\..*Benchmark.*";
+    /** Benchmarks run by default: the allocator suites (the TLB suite has its own command, {@code numaslab tlb}). */
+    public static final String DEFAULT_INCLUDE = "io\\.numaslab\\.bench\\.(jmh|netty)\\..*Benchmark.*";
 
     private BenchRunner()
     {
@@ -101,6 +101,10 @@ public final class BenchRunner
             BarChartWriter.write(table, png);
             md.append("![").append(table.benchmarkClass()).append("](").append(png.getFileName()).append(")\n\n");
         }
+        md.append("## Other results\n\n")
+            .append("- `c1000k.md`, `c1000k.json`: the many-connection run (`./numaslab c1000k`)\n")
+            .append("- `tlb.md`, `tlb.json`: page size and TLB, against C (`./numaslab tlb --quick`)\n")
+            .append("- `locality.md`: local vs remote node access (`./numaslab locality`)\n");
         Files.writeString(resultsDir.resolve("README.md"), md.toString());
         System.out.println();
         System.out.print(md);

@@ -70,6 +70,12 @@ public final class NumaslabCommand
                     System.exit(1);
                 }
                 break;
+            case "tlb":
+                run(() -> io.numaslab.bench.tlb.TlbBench.main(java.util.Arrays.copyOfRange(args, 1, args.length)));
+                break;
+            case "locality":
+                run(() -> io.numaslab.bench.locality.LocalityBench.main(java.util.Arrays.copyOfRange(args, 1, args.length)));
+                break;
             case "help":
             case "--help":
             case "-h":
@@ -82,6 +88,24 @@ public final class NumaslabCommand
         }
     }
 
+    private interface Job
+    {
+        void run() throws Exception;
+    }
+
+    private static void run(final Job job)
+    {
+        try
+        {
+            job.run();
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("numaslab: " + ex);
+            System.exit(1);
+        }
+    }
+
     private static void printHelp(final PrintStream out)
     {
         out.println("usage: numaslab [command]");
@@ -90,6 +114,8 @@ public final class NumaslabCommand
         out.println("  bench [--quick] [--only REGEX]  JMH suite side by side; tables, JSON and charts in bench/results/");
         out.println("  c1000k [--connections N] [--seconds S] [--allocators numaslab,pooled,adaptive]");
         out.println("                 many connections on loopback, numaslab vs Netty's allocators; bench/results/c1000k.md");
+        out.println("  tlb [--quick]  pointer chase and random reads per page kind and working set, against C");
+        out.println("  locality       local vs remote node latency and bandwidth (every node pair)");
         out.println("  help           this text");
     }
 

@@ -110,6 +110,7 @@ public final class ManyConnectionsRun
             System.out.println("RESULT " + result.toJson());
             System.exit(0);
         }
+        System.out.print(io.numaslab.numa.NumaTopology.read().describe());
         final List<String> problems = Preflight.check(connections);
         if (!problems.isEmpty())
         {

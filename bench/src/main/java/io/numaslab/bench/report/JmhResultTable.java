@@ -50,11 +50,18 @@ public final class JmhResultTable
             final String label = run.getParams().getBenchmark();
             final int dot = label.lastIndexOf('.');
             final String className = label.substring(label.lastIndexOf('.', dot - 1) + 1, dot);
-            final String implementation = label.substring(dot + 1);
-            final StringBuilder params = new StringBuilder();
+            // The implementation is the benchmark method, or the "allocator" parameter where there is one (then the
+            // method, e.g. oneThread or crossThread, is part of the row).
+            final String method = label.substring(dot + 1);
+            final String allocatorParam = run.getParams().getParam("allocator");
+            final String implementation = allocatorParam != null ? allocatorParam : method;
+            final StringBuilder params = new StringBuilder(allocatorParam != null ? method : "");
             for (final String key : run.getParams().getParamsKeys())
             {
-                params.append(params.length() == 0 ? "" : ", ").append(key).append('=').append(run.getParams().getParam(key));
+                if (!key.equals("allocator"))
+                {
+                    params.append(params.length() == 0 ? "" : ", ").append(key).append('=').append(run.getParams().getParam(key));
+                }
             }
             final Result<?> primary = run.getPrimaryResult();
             double bytesPerOp = Double.NaN;
