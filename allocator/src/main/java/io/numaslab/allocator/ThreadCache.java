@@ -29,6 +29,8 @@ final class ThreadCache
     final Slab[] slabs;
     final int[] slots;
     final int[] counts;
+    /** Per class, the most slots kept: the byte budget shared out evenly over the classes, at least 1. */
+    final int[] classCapacity;
     final boolean[] used;
     long cachedBytes;
 
@@ -58,6 +60,11 @@ final class ThreadCache
         this.slabs = new Slab[classes * capacity];
         this.slots = new int[classes * capacity];
         this.counts = new int[classes];
+        this.classCapacity = new int[classes];
+        for (int c = 0; c < classes; c++)
+        {
+            classCapacity[c] = (int)Math.max(1, Math.min(capacity, maxCachedBytes / classes / SizeClasses.sizeOfClass(c)));
+        }
         this.used = new boolean[classes];
         this.remoteSent = new long[arenaCount];
         this.remoteBytesSent = new long[arenaCount];
@@ -101,7 +108,9 @@ final class ThreadCache
     long refillAndPop(final int classIndex, final ChunkTable table)
     {
         final int size = SizeClasses.sizeOfClass(classIndex);
-        final int want = (int)Math.max(1, Math.min(capacity / 2, (maxCachedBytes - cachedBytes) / 2 / size));
+        // Half the class's share of the byte budget, so that a class whose slots keep coming back does not refill
+        // and flush over and over, and the classes together stay inside the budget.
+        final int want = Math.max(1, (classCapacity[classIndex] + 1) / 2);
         final int got;
         final NodeArena a = arena;
         a.lock.lock();
@@ -134,9 +143,9 @@ final class ThreadCache
     void push(final int classIndex, final long address, final Slab slab, final int slot)
     {
         final int size = slab.slotSizeBytes();
-        if (counts[classIndex] == capacity)
+        if (counts[classIndex] >= classCapacity[classIndex])
         {
-            flush(classIndex, capacity / 2);
+            flush(classIndex, Math.max(1, counts[classIndex] / 2));
         }
         if (cachedBytes + size > maxCachedBytes)
         {

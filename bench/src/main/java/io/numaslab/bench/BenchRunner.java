@@ -101,6 +101,10 @@ public final class BenchRunner
             BarChartWriter.write(table, png);
             md.append("![").append(table.benchmarkClass()).append("](").append(png.getFileName()).append(")\n\n");
         }
+        md.append("## Memory held after churn\n\n")
+            .append("200,000 allocations of the size mix with 5,000 live at a time, then all released ")
+            .append("(`io.numaslab.bench.jmh.MemoryAfterChurn`):\n\n")
+            .append(io.numaslab.bench.jmh.MemoryAfterChurn.run()).append('\n');
         md.append("## Other results\n\n")
             .append("- `c1000k.md`, `c1000k.json`: the many-connection run (`./numaslab c1000k`)\n")
             .append("- `tlb.md`, `tlb.json`: page size and TLB, against C (`./numaslab tlb --quick`)\n")

@@ -1,0 +1,76 @@
+package io.numaslab.bench.jmh;
+
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.allocator.netty.NumaByteBufAllocator;
+
+/**
+ * The ByteBufAllocators the suite compares, by name: numaslab, Netty's pooled and adaptive (with thread caches
+ * for every thread, as on event loops) and unpooled direct buffers.
+ */
+final class BenchAllocators
+{
+    /** Names accepted by {@link #create(String)}. */
+    static final String[] NAMES = {"numaslab", "pooled", "adaptive", "unpooled"};
+
+    private BenchAllocators()
+    {
+    }
+
+    /**
+     * @param name one of {@link #NAMES}.
+     * @return a new allocator; for numaslab, over a new NumaAllocator (close it with {@link #close}).
+     */
+    static ByteBufAllocator create(final String name)
+    {
+        switch (name)
+        {
+            case "numaslab":
+                return new NumaByteBufAllocator(NumaAllocator.builder().jmx(false).build());
+            case "pooled":
+                return new PooledByteBufAllocator(true, PooledByteBufAllocator.defaultNumHeapArena(),
+                    PooledByteBufAllocator.defaultNumDirectArena(), PooledByteBufAllocator.defaultPageSize(),
+                    PooledByteBufAllocator.defaultMaxOrder(), PooledByteBufAllocator.defaultSmallCacheSize(),
+                    PooledByteBufAllocator.defaultNormalCacheSize(), true);
+            case "adaptive":
+                return new AdaptiveByteBufAllocator(true, true);
+            case "unpooled":
+                return new UnpooledByteBufAllocator(true);
+            default:
+                throw new IllegalArgumentException("unknown allocator " + name);
+        }
+    }
+
+    /** @param allocator one from {@link #create}; a numaslab one unmaps its memory. */
+    static void close(final ByteBufAllocator allocator)
+    {
+        if (allocator instanceof NumaByteBufAllocator)
+        {
+            ((NumaByteBufAllocator)allocator).numaAllocator().close();
+        }
+    }
+
+    /**
+     * A size mix like a server's: mostly small messages, some kilobytes, a few large buffers.
+     * 50% 64-512 B, 30% 1-4 KiB, 15% 8-16 KiB, 5% 32-64 KiB.
+     *
+     * @param count how many sizes.
+     * @param seed  for the random choice.
+     * @return the sizes.
+     */
+    static int[] sizeMix(final int count, final long seed)
+    {
+        final java.util.Random random = new java.util.Random(seed);
+        final int[] sizes = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            final int bucket = random.nextInt(100);
+            sizes[i] = bucket < 50 ? 64 + random.nextInt(449) : bucket < 80 ? 1024 + random.nextInt(3073) :
+                bucket < 95 ? 8192 + random.nextInt(8193) : 32768 + random.nextInt(32769);
+        }
+        return sizes;
+    }
+}
