@@ -29,7 +29,7 @@ final class ThreadCache
     final Slab[] slabs;
     final int[] slots;
     final int[] counts;
-    /** Per class, the most slots kept: the byte budget shared out evenly over the classes, at least 1. */
+    /** Per class, the most slots kept: an eighth of the byte budget, at least 1, at most {@link #capacity}. */
     final int[] classCapacity;
     final boolean[] used;
     long cachedBytes;
@@ -63,7 +63,7 @@ final class ThreadCache
         this.classCapacity = new int[classes];
         for (int c = 0; c < classes; c++)
         {
-            classCapacity[c] = (int)Math.max(1, Math.min(capacity, maxCachedBytes / classes / SizeClasses.sizeOfClass(c)));
+            classCapacity[c] = (int)Math.max(1, Math.min(capacity, maxCachedBytes / 8 / SizeClasses.sizeOfClass(c)));
         }
         this.used = new boolean[classes];
         this.remoteSent = new long[arenaCount];
@@ -149,7 +149,11 @@ final class ThreadCache
         }
         if (cachedBytes + size > maxCachedBytes)
         {
-            flushHalfOfEveryClass();
+            flushHalfOfLargestClass();
+            if (cachedBytes + size > maxCachedBytes)
+            {
+                flushHalfOfEveryClass();
+            }
             if (cachedBytes + size > maxCachedBytes)
             {
                 freeToArena(address);
@@ -227,6 +231,26 @@ final class ThreadCache
                 flush(c, counts[c]);
             }
             used[c] = false;
+        }
+    }
+
+    /** Over the byte budget: the class holding the most bytes gives half back (one lock, not one per class). */
+    private void flushHalfOfLargestClass()
+    {
+        int largest = -1;
+        long largestBytes = 0;
+        for (int c = 0; c < counts.length; c++)
+        {
+            final long bytes = (long)counts[c] * SizeClasses.sizeOfClass(c);
+            if (bytes > largestBytes)
+            {
+                largest = c;
+                largestBytes = bytes;
+            }
+        }
+        if (largest >= 0)
+        {
+            flush(largest, (counts[largest] + 1) / 2);
         }
     }
 
