@@ -51,12 +51,6 @@ final class JmxRegistration
         names.add(name);
     }
 
-    /** @return the names registered. */
-    List<ObjectName> names()
-    {
-        return names;
-    }
-
     void unregister()
     {
         final MBeanServer server = ManagementFactory.getPlatformMBeanServer();

@@ -51,6 +51,12 @@ public interface NodeArenaMXBean
     /** @return of those failures, allocations served by another node instead. */
     long getFallbacks();
 
+    /** @return regions mapped on the node since the allocator was built. */
+    long getRegionsMapped();
+
+    /** @return regions given back to the OS (all their chunks empty) since the allocator was built. */
+    long getRegionsUnmapped();
+
     /** @return per size class: slots taken from the slabs and slots free in them. */
     List<SizeClassUsage> getSizeClasses();
 }

@@ -122,6 +122,18 @@ final class NodeArenaStats implements NodeArenaMXBean
     }
 
     @Override
+    public long getRegionsMapped()
+    {
+        return arena.chunkSource.regionsMapped();
+    }
+
+    @Override
+    public long getRegionsUnmapped()
+    {
+        return arena.chunkSource.regionsUnmapped();
+    }
+
+    @Override
     public List<SizeClassUsage> getSizeClasses()
     {
         return Arrays.asList(arena.sizeClassUsage());

@@ -195,13 +195,6 @@ final class RegionChunkSource implements ChunkSource
         return List.copyOf(fallbackReasons);
     }
 
-    synchronized List<Region> regions()
-    {
-        final List<Region> regions = new ArrayList<>();
-        regionsByAddress.values().forEach(m -> regions.add(m.region));
-        return regions;
-    }
-
     long limitBytes()
     {
         return limitBytes;

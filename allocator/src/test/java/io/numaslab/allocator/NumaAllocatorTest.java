@@ -276,6 +276,9 @@ class NumaAllocatorTest
         }
         a.trimCurrentThreadCache();
         assertTrue(a.stats().getReservedBytes() <= 2 << 20, "one retained chunk at most, got " + a.stats().getReservedBytes());
+        final NodeArenaMXBean node = a.nodeStats(a.nodeOfCurrentThread());
+        assertTrue(node.getRegionsUnmapped() > 0 && node.getRegionsUnmapped() < node.getRegionsMapped(),
+            node.getRegionsUnmapped() + " of " + node.getRegionsMapped() + " regions unmapped");
     }
 
     @Test
