@@ -11,10 +11,10 @@ import io.numaslab.allocator.netty.NumaByteBufAllocator;
  * The ByteBufAllocators the suite compares, by name: numaslab, Netty's pooled and adaptive (with thread caches
  * for every thread, as on event loops) and unpooled direct buffers.
  */
-final class BenchAllocators
+public final class BenchAllocators
 {
     /** Names accepted by {@link #create(String)}. */
-    static final String[] NAMES = {"numaslab", "pooled", "adaptive", "unpooled"};
+    public static final String[] NAMES = {"numaslab", "pooled", "adaptive", "unpooled"};
 
     private BenchAllocators()
     {
@@ -24,7 +24,7 @@ final class BenchAllocators
      * @param name one of {@link #NAMES}.
      * @return a new allocator; for numaslab, over a new NumaAllocator (close it with {@link #close}).
      */
-    static ByteBufAllocator create(final String name)
+    public static ByteBufAllocator create(final String name)
     {
         switch (name)
         {
@@ -45,7 +45,7 @@ final class BenchAllocators
     }
 
     /** @param allocator one from {@link #create}; a numaslab one unmaps its memory. */
-    static void close(final ByteBufAllocator allocator)
+    public static void close(final ByteBufAllocator allocator)
     {
         if (allocator instanceof NumaByteBufAllocator)
         {
@@ -61,7 +61,7 @@ final class BenchAllocators
      * @param seed  for the random choice.
      * @return the sizes.
      */
-    static int[] sizeMix(final int count, final long seed)
+    public static int[] sizeMix(final int count, final long seed)
     {
         final java.util.Random random = new java.util.Random(seed);
         final int[] sizes = new int[count];

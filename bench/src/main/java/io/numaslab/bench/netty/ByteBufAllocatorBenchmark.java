@@ -4,7 +4,7 @@ import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.bench.jmh.BenchAllocators;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
 import org.jctools.queues.SpscArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,38 +59,17 @@ public class ByteBufAllocatorBenchmark
         int sizeBytes;
 
         ByteBufAllocator alloc;
-        private NumaAllocator numa;
 
         @Setup(Level.Trial)
         public void setUp()
         {
-            switch (allocator)
-            {
-                case "numaslab":
-                    numa = NumaAllocator.builder().jmx(false).build();
-                    alloc = new NumaByteBufAllocator(numa);
-                    break;
-                case "pooled":
-                    alloc = new PooledByteBufAllocator(true, PooledByteBufAllocator.defaultNumHeapArena(),
-                        PooledByteBufAllocator.defaultNumDirectArena(), PooledByteBufAllocator.defaultPageSize(),
-                        PooledByteBufAllocator.defaultMaxOrder(), PooledByteBufAllocator.defaultSmallCacheSize(),
-                        PooledByteBufAllocator.defaultNormalCacheSize(), true);
-                    break;
-                case "adaptive":
-                    alloc = new AdaptiveByteBufAllocator(true, true);
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown allocator " + allocator);
-            }
+            alloc = BenchAllocators.create(allocator);
         }
 
         @TearDown(Level.Trial)
         public void tearDown()
         {
-            if (numa != null)
-            {
-                numa.close();
-            }
+            BenchAllocators.close(alloc);
         }
     }
 
