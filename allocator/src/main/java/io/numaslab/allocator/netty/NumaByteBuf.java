@@ -1,6 +1,5 @@
 package io.numaslab.allocator.netty;
 
-import io.netty.buffer.AbstractReferenceCountedByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
@@ -39,7 +38,7 @@ import java.nio.channels.ScatteringByteChannel;
  * {@link ResourceLeakDetector}, closed on deallocation; at ADVANCED and PARANOID it records {@code retain},
  * {@code release} and {@code touch} (what Netty's {@code -Dio.netty.leakDetection.acquireAndReleaseOnly=true} does).
  */
-final class NumaByteBuf extends AbstractReferenceCountedByteBuf
+final class NumaByteBuf extends LeakRecordingByteBuf
 {
     private static final BufferRecycler<NumaByteBuf> RECYCLER = new BufferRecycler<>(NumaByteBuf::new);
     private static final int STREAM_CHUNK_BYTES = 8192;
@@ -158,6 +157,7 @@ final class NumaByteBuf extends AbstractReferenceCountedByteBuf
      *
      * @param hint what to show in the report, or null for the stack trace alone.
      */
+    @Override
     void recordLeak(final Object hint)
     {
         final ResourceLeakTracker<ByteBuf> tracker = leak;
@@ -172,48 +172,6 @@ final class NumaByteBuf extends AbstractReferenceCountedByteBuf
                 tracker.record(hint);
             }
         }
-    }
-
-    @Override
-    public ByteBuf retain()
-    {
-        recordLeak(null);
-        return super.retain();
-    }
-
-    @Override
-    public ByteBuf retain(final int increment)
-    {
-        recordLeak(null);
-        return super.retain(increment);
-    }
-
-    @Override
-    public boolean release()
-    {
-        recordLeak(null);
-        return super.release();
-    }
-
-    @Override
-    public boolean release(final int decrement)
-    {
-        recordLeak(null);
-        return super.release(decrement);
-    }
-
-    @Override
-    public ByteBuf touch()
-    {
-        recordLeak(null);
-        return this;
-    }
-
-    @Override
-    public ByteBuf touch(final Object hint)
-    {
-        recordLeak(hint);
-        return this;
     }
 
     // ------------------------------------------------------------------------------------------------ capacity

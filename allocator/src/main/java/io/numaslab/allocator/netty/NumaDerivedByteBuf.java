@@ -1,6 +1,5 @@
 package io.numaslab.allocator.netty;
 
-import io.netty.buffer.AbstractReferenceCountedByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -27,7 +26,7 @@ import java.nio.channels.ScatteringByteChannel;
  * Leak reports go through the root's tracker: a derived buffer that is never released keeps its root from being
  * freed, and the root is reported when both are collected.
  */
-final class NumaDerivedByteBuf extends AbstractReferenceCountedByteBuf
+final class NumaDerivedByteBuf extends LeakRecordingByteBuf
 {
     /** The length of a duplicate: it follows the root's capacity. */
     static final int FOLLOWS_ROOT = -1;
@@ -103,55 +102,14 @@ final class NumaDerivedByteBuf extends AbstractReferenceCountedByteBuf
         return adjustment;
     }
 
-    private void recordLeak(final Object hint)
+    @Override
+    void recordLeak(final Object hint)
     {
         final NumaByteBuf r = root;
         if (r != null)
         {
             r.recordLeak(hint);
         }
-    }
-
-    @Override
-    public ByteBuf retain()
-    {
-        recordLeak(null);
-        return super.retain();
-    }
-
-    @Override
-    public ByteBuf retain(final int increment)
-    {
-        recordLeak(null);
-        return super.retain(increment);
-    }
-
-    @Override
-    public boolean release()
-    {
-        recordLeak(null);
-        return super.release();
-    }
-
-    @Override
-    public boolean release(final int decrement)
-    {
-        recordLeak(null);
-        return super.release(decrement);
-    }
-
-    @Override
-    public ByteBuf touch()
-    {
-        recordLeak(null);
-        return this;
-    }
-
-    @Override
-    public ByteBuf touch(final Object hint)
-    {
-        recordLeak(hint);
-        return this;
     }
 
     // ------------------------------------------------------------------------------------------------ capacity
