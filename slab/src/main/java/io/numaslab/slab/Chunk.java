@@ -43,6 +43,8 @@ public final class Chunk {
     static final byte PAGE_RUN = 2;
 
     private final SlabHeap heap;
+    /** The heap's table, where carving and releasing a slab maps and unmaps its pages; null without a heap (tests). */
+    private final ChunkTable table;
     private final long baseAddress;
     private final int sizeBytes;
     private final int pageCount;
@@ -57,6 +59,7 @@ public final class Chunk {
     /** Creates an all-free chunk; {@code baseAddress} must be aligned to {@code sizeBytes} (the heap checks). */
     Chunk(SlabHeap heap, long baseAddress, int sizeBytes) {
         this.heap = heap;
+        this.table = heap == null ? null : heap.table();
         this.baseAddress = baseAddress;
         this.sizeBytes = checkSizeBytes(sizeBytes);
         this.pageCount = sizeBytes / PAGE_SIZE_BYTES;
@@ -178,6 +181,9 @@ public final class Chunk {
         }
         Slab slab = slabsByFirstPage[first];
         slab.format(classIndex, SizeClasses.sizeOfClass(classIndex), classes.slotsPerSlab(classIndex));
+        if (table != null) {
+            table.mapSlabPages(pageAddress(first), runPageCounts[first], slab);
+        }
         return slab;
     }
 
@@ -194,6 +200,12 @@ public final class Chunk {
     /** Gives the pages of a run (slab or page run) starting at {@code firstPage} back to the free pages. */
     void releaseRun(int firstPage) {
         int pages = runPageCounts[firstPage];
+        if (pageKinds[firstPage] == PAGE_SLAB) {
+            slabsByFirstPage[firstPage].released();
+            if (table != null) {
+                table.mapSlabPages(pageAddress(firstPage), pages, null);
+            }
+        }
         Arrays.fill(pageKinds, firstPage, firstPage + pages, PAGE_FREE);
         runPageCounts[firstPage] = 0;
         freePages.set(firstPage, firstPage + pages);

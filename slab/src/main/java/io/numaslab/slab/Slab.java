@@ -24,6 +24,8 @@ public final class Slab {
     private static final int RECIPROCAL_SHIFT = 48;
 
     final Chunk chunk;
+    /** The chunk's heap, here too so that a free finds the slab's owner with one load. */
+    final SlabHeap heap;
     final int firstPage;
     final long baseAddress;
 
@@ -34,6 +36,8 @@ public final class Slab {
     int slotSizeBytes;
     int slotCount;
     int usedSlots;
+    /** {@code slotCount * slotSizeBytes} while the slab is carved, 0 once its chunk has released its pages. */
+    private long slotSpanBytes;
     private long slotReciprocal;
 
     /**
@@ -49,6 +53,7 @@ public final class Slab {
 
     Slab(Chunk chunk, int firstPage) {
         this.chunk = chunk;
+        this.heap = chunk.heap();
         this.firstPage = firstPage;
         this.baseAddress = chunk.pageAddress(firstPage);
     }
@@ -59,6 +64,7 @@ public final class Slab {
         this.slotSizeBytes = slotSizeBytes;
         this.slotCount = slotCount;
         this.usedSlots = 0;
+        this.slotSpanBytes = (long) slotCount * slotSizeBytes;
         this.slotReciprocal = ((1L << RECIPROCAL_SHIFT) + slotSizeBytes - 1) / slotSizeBytes;
         if (liveSlots.length < slotCount) {
             liveSlots = new byte[slotCount];
@@ -76,6 +82,11 @@ public final class Slab {
         wordsWithFreeSlots = wordsInUse == Long.SIZE ? -1L : (1L << wordsInUse) - 1;
         previousWithFree = null;
         nextWithFree = null;
+    }
+
+    /** Its chunk has taken its pages back: no address is a slot of it until it is formatted again. */
+    void released() {
+        slotSpanBytes = 0;
     }
 
     boolean isFull() {
@@ -109,6 +120,11 @@ public final class Slab {
         return slot < 0 || isFree(slot) ? -1 : slot;
     }
 
+    /** {@return the heap that carved this slab: the one its slots go back to} */
+    public SlabHeap heap() {
+        return heap;
+    }
+
     /** Returns the size class of this slab's slots. */
     public int classIndex() {
         return classIndex;
@@ -129,7 +145,7 @@ public final class Slab {
      */
     public int slotIndexOf(long address) {
         long offset = address - baseAddress;
-        if (offset < 0 || offset >= (long) slotCount * slotSizeBytes) {
+        if (offset < 0 || offset >= slotSpanBytes) {
             return -1;
         }
         int slot = (int) ((offset * slotReciprocal) >>> RECIPROCAL_SHIFT);

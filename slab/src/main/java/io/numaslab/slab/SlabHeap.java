@@ -82,6 +82,11 @@ public final class SlabHeap {
         this.owner = owner;
     }
 
+    /** {@return the table this heap registers its chunks (and maps its slabs) in} */
+    ChunkTable table() {
+        return table;
+    }
+
     /** Returns the object set by {@link #setOwner(Object)}, or null. */
     public Object owner() {
         return owner;
@@ -462,6 +467,12 @@ public final class SlabHeap {
             check(chunk.heap() == this && table.chunkOf(chunk.baseAddress()) == chunk,
                     "chunk 0x" + Long.toHexString(chunk.baseAddress()) + " is not registered as this heap's");
             chunk.verifyPageMap();
+            for (int p = 0; p < chunk.pageCount(); p++) {
+                Slab mapped = table.slabOf(chunk.pageAddress(p) + Chunk.PAGE_SIZE_BYTES / 2);
+                Slab expected = chunk.pageKind(p) == Chunk.PAGE_SLAB ? chunk.slabAt(p) : null;
+                check(mapped == expected, "chunk 0x" + Long.toHexString(chunk.baseAddress()) + ", page " + p
+                        + ": the slab map says " + mapped + " but the page map says " + expected);
+            }
             emptyChunks += chunk.isEmpty() ? 1 : 0;
             int page = 0;
             while (page < chunk.pageCount()) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,34 @@ class ChunkTableTest {
         assertNull(table.chunkOf(a.baseAddress()));
         assertSame(b, table.chunkOf(b.baseAddress()));
         assertEquals(1, table.size());
+    }
+
+    @Test
+    void theSlabMapFindsACarvedSlabFromEveryPageItCoversAndNothingOnceReleased() {
+        SlabHeap heap = new SlabHeap(FakeChunkSource.unlimited(CHUNK), table, 0);
+        long address = heap.allocate(40_000); // a class whose slab spans several 64 KiB pages
+        Chunk chunk = table.chunkOf(address);
+        Slab slab = chunk.slabOf(address);
+        int pages = chunk.runPageCount(chunk.pageIndexOf(address));
+        assertTrue(pages > 1, "a multi-page slab");
+        for (int p = 0; p < pages; p++) {
+            long pageStart = slab.baseAddress + (long) p * Chunk.PAGE_SIZE_BYTES;
+            assertSame(slab, table.slabOf(pageStart));
+            assertSame(slab, table.slabOf(pageStart + Chunk.PAGE_SIZE_BYTES - 1));
+        }
+        assertNull(table.slabOf(slab.baseAddress + (long) pages * Chunk.PAGE_SIZE_BYTES), "the page after the slab");
+        heap.free(address);
+        assertNull(table.slabOf(address), "the slab was retired: its pages are no slab's");
+        assertEquals(-1, slab.slotIndexOf(address), "a released slab claims no address");
+    }
+
+    @Test
+    void theSlabMapAnswersNothingForAddressesBeyondUserSpace() {
+        assertNull(table.slabOf(-1L));
+        assertNull(table.slabOf(1L << 48));
+        assertNull(table.slabOf(Long.MIN_VALUE));
+        assertNull(table.slabOf(0));
+        assertThrows(IllegalStateException.class, () -> table.register(chunkAt(1L << 48)));
     }
 
     @Test
