@@ -55,7 +55,16 @@ public final class NumaAllocator implements AutoCloseable
     private final NodeArena[] arenas;
     private final NodeArena[] arenasByNode;
     private final ChunkTable chunkTable;
+    /** Slots of the thread-id-indexed front of {@link #caches}; a power of two. */
+    private static final int CACHE_SLOTS = 1024;
+
     private final ThreadLocal<ThreadCache> caches = new ThreadLocal<>();
+    /**
+     * A faster front of {@link #caches}: the cache of the thread whose id falls in each slot, found with two loads
+     * instead of a ThreadLocal's hash-map probe. A thread takes a slot when it is empty or its holder has ended;
+     * threads whose id collides with a live holder's use the ThreadLocal.
+     */
+    private final ThreadCache[] cachesByThreadId = new ThreadCache[CACHE_SLOTS];
     private final CopyOnWriteArrayList<ThreadCache> liveCaches = new CopyOnWriteArrayList<>();
     private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
     private final ConcurrentHashMap<Long, LargeAllocation> largeAllocations = new ConcurrentHashMap<>();
@@ -64,10 +73,12 @@ public final class NumaAllocator implements AutoCloseable
     private final Builder config;
     private final int maxRunBytes;
     private volatile boolean closed;
+    private final boolean scrubOnFree;
 
     private NumaAllocator(final Builder config)
     {
         this.config = config;
+        this.scrubOnFree = config.scrubOnFree;
         this.topology = config.topology != null ? config.topology : NumaTopology.read();
         final int[] nodes = config.nodes != null ? config.nodes.clone() : topology.memoryNodeIds();
         if (nodes.length == 0)
@@ -162,32 +173,42 @@ public final class NumaAllocator implements AutoCloseable
 
     void free(final ThreadCache cache, final long address)
     {
-        final Chunk chunk = chunkTable.chunkOf(address);
-        final Slab slab = chunk == null ? null : chunk.slabOf(address);
-        if (slab == null || closed)
+        // First guess: the slab of this thread's last allocation, whose fields are loaded while the address is
+        // still on its way; most frees of a thread are of what it allocated last. Else the slab map.
+        Slab slab = cache.lastSlab;
+        int slot = slab == null ? -1 : slab.slotIndexOf(address);
+        if (slot < 0)
         {
-            freeSlow(address, chunk);
+            slab = chunkTable.slabOf(address);
+            if (slab == null || closed)
+            {
+                freeSlow(address, chunkTable.chunkOf(address));
+                return;
+            }
+            slot = slab.slotIndexOf(address);
+        }
+        else if (closed)
+        {
+            freeSlow(address, chunkTable.chunkOf(address));
             return;
         }
-        final int slot = slab.slotIndexOf(address);
         if (slot < 0 || !slab.clearLive(slot))
         {
             throw new InvalidFreeException(address, slot < 0 ?
                 "not the start of a " + slab.slotSizeBytes() + "-byte slot (interior pointer)" :
                 "the " + slab.slotSizeBytes() + "-byte slot there is not allocated (double free, or never handed out)");
         }
-        if (config.scrubOnFree)
+        if (scrubOnFree)
         {
             MemoryScrub.zero(address, slab.slotSizeBytes());
         }
-        final NodeArena home = (NodeArena)chunk.heap().owner();
-        if (home == cache.arena)
+        if (slab.heap() == cache.heap)
         {
             cache.push(slab.classIndex(), address, slab, slot);
         }
         else
         {
-            cache.sendRemote(home, address, slab.slotSizeBytes(), this);
+            cache.sendRemote((NodeArena)slab.heap().owner(), address, slab.slotSizeBytes(), this);
         }
     }
 
@@ -198,8 +219,7 @@ public final class NumaAllocator implements AutoCloseable
      */
     public int usableSize(final long address)
     {
-        final Chunk chunk = chunkTable.chunkOf(address);
-        final Slab slab = chunk == null ? null : chunk.slabOf(address);
+        final Slab slab = chunkTable.slabOf(address);
         if (slab != null)
         {
             final int slot = slab.slotIndexOf(address);
@@ -209,6 +229,7 @@ public final class NumaAllocator implements AutoCloseable
             }
             throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) + "): not a live allocation");
         }
+        final Chunk chunk = chunkTable.chunkOf(address);
         if (chunk != null)
         {
             final NodeArena home = (NodeArena)chunk.heap().owner();
@@ -309,6 +330,7 @@ public final class NumaAllocator implements AutoCloseable
             cache.sendPendingRemote(arenas);
             retireCounters(cache);
             cache.arena = target;
+            cache.heap = target.heap;
         }
         cache.binding = ThreadBinding.EXPLICIT;
     }
@@ -392,10 +414,29 @@ public final class NumaAllocator implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ slow paths
 
+    @SuppressWarnings("deprecation") // Thread.getId(): threadId() is Java 19+, and both read the same final id
     private ThreadCache cache()
     {
-        final ThreadCache cache = caches.get();
-        return cache != null ? cache : createCache();
+        final Thread thread = Thread.currentThread();
+        final ThreadCache cache = cachesByThreadId[(int)thread.getId() & (CACHE_SLOTS - 1)];
+        return cache != null && cache.thread == thread ? cache : cacheSlow(thread);
+    }
+
+    @SuppressWarnings("deprecation")
+    private ThreadCache cacheSlow(final Thread thread)
+    {
+        ThreadCache cache = caches.get();
+        if (cache == null)
+        {
+            cache = createCache();
+        }
+        final int slot = (int)thread.getId() & (CACHE_SLOTS - 1);
+        final ThreadCache holder = cachesByThreadId[slot];
+        if (holder == null || !holder.thread.isAlive())
+        {
+            cachesByThreadId[slot] = cache;
+        }
+        return cache;
     }
 
     private ThreadCache createCache()
@@ -553,7 +594,7 @@ public final class NumaAllocator implements AutoCloseable
 
     private void markLiveIfSlot(final long address)
     {
-        final Slab slab = ThreadCache.slabOf(chunkTable, address);
+        final Slab slab = chunkTable.slabOf(address);
         if (slab != null)
         {
             slab.markLive(slab.slotIndexOf(address));
@@ -642,6 +683,12 @@ public final class NumaAllocator implements AutoCloseable
                     cache.sendPendingRemote(arenas);
                     retireCounters(cache);
                     liveCaches.remove(cache);
+                    @SuppressWarnings("deprecation")
+                    final int slot = (int)cache.thread.getId() & (CACHE_SLOTS - 1);
+                    if (cachesByThreadId[slot] == cache)
+                    {
+                        cachesByThreadId[slot] = null;
+                    }
                 }
             }
             for (final NodeArena arena : arenas)

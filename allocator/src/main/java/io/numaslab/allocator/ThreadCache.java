@@ -1,9 +1,9 @@
 package io.numaslab.allocator;
 
-import io.numaslab.slab.Chunk;
 import io.numaslab.slab.ChunkTable;
 import io.numaslab.slab.SizeClasses;
 import io.numaslab.slab.Slab;
+import io.numaslab.slab.SlabHeap;
 
 /**
  * One thread's cache in front of its node's arena: per size class a LIFO stack of free slots of that node,
@@ -35,6 +35,10 @@ final class ThreadCache
     long cachedBytes;
 
     NodeArena arena;
+    /** {@code arena.heap}, one load nearer for the free path's "is this slot of my node" test. */
+    SlabHeap heap;
+    /** The slab of the last slot popped: the free path's first guess for where an address lives. */
+    Slab lastSlab;
     ThreadBinding binding;
     ThreadAllocator handle;
 
@@ -52,6 +56,7 @@ final class ThreadCache
     {
         this.thread = thread;
         this.arena = arena;
+        this.heap = arena.heap;
         this.binding = binding;
         this.capacity = capacity;
         this.maxCachedBytes = maxCachedBytes;
@@ -87,8 +92,9 @@ final class ThreadCache
         n--;
         counts[classIndex] = n;
         final int i = classIndex * capacity + n;
+        // slabs[i] keeps its reference: slabs live as long as their chunk, and a stale entry above the count
+        // costs nothing, while clearing it would cost a store per allocation
         final Slab slab = slabs[i];
-        slabs[i] = null;
         if (!slab.markLive(slots[i]))
         {
             throw new IllegalStateException("numaslab: slot 0x" + Long.toHexString(addresses[i]) +
@@ -96,6 +102,7 @@ final class ThreadCache
         }
         cachedBytes -= slab.slotSizeBytes();
         used[classIndex] = true;
+        lastSlab = slab;
         allocations++;
         return addresses[i];
     }
@@ -126,7 +133,7 @@ final class ThreadCache
         for (int k = 0; k < got; k++)
         {
             final long address = refillBuffer[k];
-            final Slab slab = table.chunkOf(address).slabOf(address);
+            final Slab slab = table.slabOf(address);
             final int i = classIndex * capacity + counts[classIndex]++;
             addresses[i] = address;
             slabs[i] = slab;
@@ -303,11 +310,5 @@ final class ThreadCache
         {
             a.lock.unlock();
         }
-    }
-
-    static Slab slabOf(final ChunkTable table, final long address)
-    {
-        final Chunk chunk = table.chunkOf(address);
-        return chunk == null ? null : chunk.slabOf(address);
     }
 }

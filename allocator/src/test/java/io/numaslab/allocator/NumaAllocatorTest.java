@@ -75,6 +75,80 @@ class NumaAllocatorTest
     }
 
     @Test
+    void aPageRunOnThePagesOfTheLastAllocationsRetiredSlabFreesNormally()
+    {
+        // The free path first tries the slab of the thread's last allocation; once that slab is retired and its
+        // pages are a page run, the guess must claim nothing, or the run's free would be refused as a double free.
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long slot = a.allocate(64);
+        a.free(slot);
+        a.trimCurrentThreadCache(); // the slab empties and its pages go back to its chunk
+        final long run = a.allocate(100_000);
+        assertTrue(run <= slot && slot < run + 100_000, "the run took the old slab's pages: run 0x" +
+            Long.toHexString(run) + ", old slot 0x" + Long.toHexString(slot));
+        a.free(run);
+        assertEquals(0, a.stats().getUsedBytes());
+    }
+
+    @Test
+    void aDoubleFreeIsCaughtWhetherOrNotTheAddressIsInTheLastAllocationsSlab()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long small = a.allocate(64);
+        final long other = a.allocate(5000); // now the last allocation's slab is another class's
+        a.free(small);
+        assertThrows(InvalidFreeException.class, () -> a.free(small));
+        a.free(other);
+        assertThrows(InvalidFreeException.class, () -> a.free(other));
+        final long again = a.allocate(64);
+        assertThrows(InvalidFreeException.class, () -> a.free(again + 16), "interior pointer of the guessed slab");
+        a.free(again);
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // Thread.getId(), as the allocator's cache index uses
+    void threadsWhoseIdsShareACacheSlotEachGetTheirOwnCache() throws Exception
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+        final java.util.concurrent.ConcurrentHashMap<Thread, ThreadAllocator> handles = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final Runnable work = () ->
+        {
+            try
+            {
+                final ThreadAllocator handle = a.threadAllocator();
+                handles.put(Thread.currentThread(), handle);
+                barrier.await(); // both threads alive at once, both holding a cache
+                for (int i = 0; i < 10_000; i++)
+                {
+                    final long address = a.allocate(64);
+                    handle.free(handle.allocate(32));
+                    a.free(address);
+                }
+                assertTrue(a.threadAllocator() == handle, "the thread kept its own cache");
+            }
+            catch (final Throwable t)
+            {
+                failures.add(t);
+            }
+        };
+        final Thread first = new Thread(work, "first");
+        Thread second = new Thread(work, "second");
+        while ((second.getId() & 1023) != (first.getId() & 1023))
+        {
+            second = new Thread(work, "second");
+        }
+        first.start();
+        second.start();
+        first.join();
+        second.join();
+        assertTrue(failures.isEmpty(), () -> "failures: " + failures);
+        assertEquals(2, handles.size());
+        assertNotEquals(handles.get(first), handles.get(second));
+    }
+
+    @Test
     void aFreedSlotIsTheNextOneHandedOutOfItsClass()
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
