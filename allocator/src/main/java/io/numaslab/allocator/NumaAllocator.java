@@ -55,16 +55,7 @@ public final class NumaAllocator implements AutoCloseable
     private final NodeArena[] arenas;
     private final NodeArena[] arenasByNode;
     private final ChunkTable chunkTable;
-    /** Slots of the thread-id-indexed front of {@link #caches}; a power of two. */
-    private static final int CACHE_SLOTS = 1024;
-
-    private final ThreadLocal<ThreadCache> caches = new ThreadLocal<>();
-    /**
-     * A faster front of {@link #caches}: the cache of the thread whose id falls in each slot, found with two loads
-     * instead of a ThreadLocal's hash-map probe. A thread takes a slot when it is empty or its holder has ended;
-     * threads whose id collides with a live holder's use the ThreadLocal.
-     */
-    private final ThreadCache[] cachesByThreadId = new ThreadCache[CACHE_SLOTS];
+    private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache());
     private final CopyOnWriteArrayList<ThreadCache> liveCaches = new CopyOnWriteArrayList<>();
     private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
     private final ConcurrentHashMap<Long, LargeAllocation> largeAllocations = new ConcurrentHashMap<>();
@@ -341,7 +332,7 @@ public final class NumaAllocator implements AutoCloseable
      */
     public void trimCurrentThreadCache()
     {
-        final ThreadCache cache = caches.get();
+        final ThreadCache cache = caches.getIfPresent();
         if (cache != null)
         {
             cache.flushAll();
@@ -414,29 +405,9 @@ public final class NumaAllocator implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ slow paths
 
-    @SuppressWarnings("deprecation") // Thread.getId(): threadId() is Java 19+, and both read the same final id
     private ThreadCache cache()
     {
-        final Thread thread = Thread.currentThread();
-        final ThreadCache cache = cachesByThreadId[(int)thread.getId() & (CACHE_SLOTS - 1)];
-        return cache != null && cache.thread == thread ? cache : cacheSlow(thread);
-    }
-
-    @SuppressWarnings("deprecation")
-    private ThreadCache cacheSlow(final Thread thread)
-    {
-        ThreadCache cache = caches.get();
-        if (cache == null)
-        {
-            cache = createCache();
-        }
-        final int slot = (int)thread.getId() & (CACHE_SLOTS - 1);
-        final ThreadCache holder = cachesByThreadId[slot];
-        if (holder == null || !holder.thread.isAlive())
-        {
-            cachesByThreadId[slot] = cache;
-        }
-        return cache;
+        return caches.get();
     }
 
     private ThreadCache createCache()
@@ -462,7 +433,6 @@ public final class NumaAllocator implements AutoCloseable
         final ThreadCache cache = new ThreadCache(Thread.currentThread(), arena, binding, config.threadCacheSlotsPerClass,
             config.threadCacheBytes, arenas.length);
         cache.handle = new ThreadAllocator(this, cache);
-        caches.set(cache);
         liveCaches.add(cache);
         return cache;
     }
@@ -683,12 +653,7 @@ public final class NumaAllocator implements AutoCloseable
                     cache.sendPendingRemote(arenas);
                     retireCounters(cache);
                     liveCaches.remove(cache);
-                    @SuppressWarnings("deprecation")
-                    final int slot = (int)cache.thread.getId() & (CACHE_SLOTS - 1);
-                    if (cachesByThreadId[slot] == cache)
-                    {
-                        cachesByThreadId[slot] = null;
-                    }
+                    caches.forget(cache.thread);
                 }
             }
             for (final NodeArena arena : arenas)

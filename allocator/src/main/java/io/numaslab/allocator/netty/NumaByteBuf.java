@@ -6,6 +6,7 @@ import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakTracker;
 import io.netty.util.internal.PlatformDependent;
 import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.slab.SizeClasses;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,8 +81,9 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     static NumaByteBuf newInstance(final NumaByteBufAllocator alloc, final NumaAllocator memory, final boolean unsafe,
         final ResourceLeakDetector<ByteBuf> detector, final int initialCapacity, final int maxCapacity)
     {
-        final long address = memory.allocate(Math.max(1, initialCapacity));
-        final int slotBytes = memory.usableSize(address);
+        final int sizeBytes = Math.max(1, initialCapacity);
+        final long address = memory.allocate(sizeBytes);
+        final int slotBytes = usableSize(memory, address, sizeBytes);
         final NumaByteBuf buf = RECYCLER.get();
         buf.reuse(alloc, memory, unsafe, address, slotBytes, initialCapacity, maxCapacity);
         final ResourceLeakTracker<ByteBuf> tracker = detector.track(buf);
@@ -91,6 +93,16 @@ final class NumaByteBuf extends LeakRecordingByteBuf
             buf.recordLeak = ResourceLeakDetector.getLevel().ordinal() >= ResourceLeakDetector.Level.ADVANCED.ordinal();
         }
         return buf;
+    }
+
+    /**
+     * The usable size of a fresh allocation: its size class, known from the size alone, for what comes from slabs,
+     * so the hot path does not look the address up again; the allocator's answer for larger sizes.
+     */
+    private static int usableSize(final NumaAllocator memory, final long address, final int sizeBytes)
+    {
+        return sizeBytes <= SizeClasses.MAX_SMALL_SIZE_BYTES ?
+            SizeClasses.sizeOfClass(SizeClasses.classIndexOf(sizeBytes)) : memory.usableSize(address);
     }
 
     private void reuse(final NumaByteBufAllocator alloc, final NumaAllocator memory, final boolean unsafe,
@@ -205,8 +217,9 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     /** Moves the content to a new allocation on the calling thread's node, then frees the old one. */
     private void move(final int newCapacity)
     {
-        final long newAddress = memory.allocate(Math.max(1, newCapacity));
-        final int newSlotBytes = memory.usableSize(newAddress);
+        final int sizeBytes = Math.max(1, newCapacity);
+        final long newAddress = memory.allocate(sizeBytes);
+        final int newSlotBytes = usableSize(memory, newAddress, sizeBytes);
         final int keepBytes = Math.min(capacity, newCapacity);
         if (unsafe)
         {
