@@ -7,7 +7,6 @@ import io.numaslab.slab.SlabHeap;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One NUMA node's memory: a {@link SlabHeap} over chunks of regions mapped on that node, the MPSC queue through
@@ -21,7 +20,7 @@ final class NodeArena
 {
     final int node;
     final int index;
-    final ReentrantLock lock = new ReentrantLock();
+    final ArenaLock lock = new ArenaLock();
     final SlabHeap heap;
     final RegionChunkSource chunkSource;
 
