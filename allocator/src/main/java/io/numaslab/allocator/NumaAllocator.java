@@ -733,7 +733,7 @@ public final class NumaAllocator implements AutoCloseable
         private int[] nodes;
         private PageKind pageKind = PageKind.HUGETLB_2M;
         private int chunkSizeBytes = Chunk.DEFAULT_SIZE_BYTES;
-        private long regionSizeBytes = 32L << 20;
+        private long regionSizeBytes = 8L << 20;
         private int threadCacheSlotsPerClass = 64;
         private long threadCacheBytes = 1L << 20;
         private long bytesLimitPerNode = Long.MAX_VALUE;
@@ -774,7 +774,7 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param bytes size of each region an arena maps, a multiple of the chunk size (default 32 MiB). @return this. */
+        /** @param bytes size of each region an arena maps, a multiple of the chunk size (default 8 MiB: four 2 MiB chunks, so an arena holds little beyond what it uses). @return this. */
         public Builder regionSizeBytes(final long bytes)
         {
             this.regionSizeBytes = bytes;
