@@ -328,7 +328,8 @@ public final class NumaAllocator implements AutoCloseable
 
     /**
      * Gives the calling thread's cached slots back to its arena and sends its pending remote frees home. Threads
-     * that go idle for long may call it; caches of threads that end are reclaimed by the allocator.
+     * that go idle for long may call it (or {@link #trimCurrentThreadCacheIfIdle()} periodically); caches of threads
+     * that end are reclaimed by the allocator.
      */
     public void trimCurrentThreadCache()
     {
@@ -338,6 +339,37 @@ public final class NumaAllocator implements AutoCloseable
             cache.flushAll();
             cache.sendPendingRemote(arenas);
         }
+    }
+
+    /**
+     * Trims the calling thread's cache if the thread has neither allocated nor freed since its previous call: run it
+     * on a thread every so often (NodeEventLoops schedules it every second on each event loop) and a thread that
+     * goes quiet gives its cached memory back after one period, while a busy one keeps its cache. The allocator
+     * cannot do this for a live thread itself: only the owner touches its cache, which is why the hot path takes
+     * no lock.
+     *
+     * @return true if it trimmed (the thread was idle and had something cached or pending).
+     */
+    public boolean trimCurrentThreadCacheIfIdle()
+    {
+        final ThreadCache cache = caches.getIfPresent();
+        if (cache == null || closed)
+        {
+            return false;
+        }
+        final long ops = cache.allocations + cache.frees;
+        if (ops != cache.opsAtIdleCheck)
+        {
+            cache.opsAtIdleCheck = ops;
+            return false;
+        }
+        if (cache.cachedBytes == 0 && !cache.hasPendingRemote())
+        {
+            return false;
+        }
+        cache.flushAll();
+        cache.sendPendingRemote(arenas);
+        return true;
     }
 
     /** @return the node ids of this allocator's arenas, ascending. */

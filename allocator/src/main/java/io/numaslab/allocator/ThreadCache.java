@@ -45,6 +45,8 @@ final class ThreadCache
     // Counters, read racily by JMX; folded into the arena when the thread ends or rebinds.
     long allocations;
     long frees;
+    /** {@code allocations + frees} at the last idle check ({@link NumaAllocator#trimCurrentThreadCacheIfIdle()}). */
+    long opsAtIdleCheck = -1;
     final long[] remoteSent;
     final long[] remoteBytesSent;
     final RemoteFreeBatch[] pendingRemote;
@@ -200,6 +202,19 @@ final class ThreadCache
             pendingRemote[home.index] = null;
             home.sendHome(batch);
         }
+    }
+
+    /** @return whether a partly filled batch of remote frees waits to be sent. */
+    boolean hasPendingRemote()
+    {
+        for (final RemoteFreeBatch batch : pendingRemote)
+        {
+            if (batch != null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sends every partly filled remote batch home now. */

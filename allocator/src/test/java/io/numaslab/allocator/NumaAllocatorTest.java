@@ -149,6 +149,21 @@ class NumaAllocatorTest
     }
 
     @Test
+    void aThreadThatKeepsWorkingKeepsItsCacheAndOneThatStopsTrimsIt()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        assertFalse(a.trimCurrentThreadCacheIfIdle(), "no cache yet");
+        a.free(a.allocate(100));
+        assertFalse(a.trimCurrentThreadCacheIfIdle(), "it worked since the last check");
+        a.free(a.allocate(100));
+        assertFalse(a.trimCurrentThreadCacheIfIdle(), "it worked since the last check");
+        assertTrue(a.stats().getCachedBytes() > 0);
+        assertTrue(a.trimCurrentThreadCacheIfIdle(), "idle since the last check");
+        assertEquals(0, a.stats().getCachedBytes());
+        assertFalse(a.trimCurrentThreadCacheIfIdle(), "nothing left to trim");
+    }
+
+    @Test
     void aFreedSlotIsTheNextOneHandedOutOfItsClass()
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));

@@ -32,11 +32,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a group of {@code threadsPerNode * nodes} threads has {@code threadsPerNode} on each node. Epoll is used where
  * {@code Epoll.isAvailable()} (netty-transport-native-epoll on the class path), else NIO; both through constructors
  * that Netty 4.1 and 4.2 share ({@code new NioEventLoopGroup(n, threadFactory)}, deprecated in 4.2).
+ * <p>
+ * Every second each loop runs {@link NumaAllocator#trimCurrentThreadCacheIfIdle()}: a loop that has not allocated
+ * or freed since the previous second gives its cached memory back to its arena.
  */
 public final class NodeEventLoops implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(NodeEventLoops.class.getName());
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+    /** How often each loop checks whether it has been idle, and if so gives its cached memory back. */
+    static final Duration IDLE_TRIM_INTERVAL = Duration.ofSeconds(1);
 
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> serverChannelClass;
@@ -44,14 +49,18 @@ public final class NodeEventLoops implements AutoCloseable
     private final boolean epoll;
     private final int threads;
 
-    private NodeEventLoops(final EventLoopGroup group, final Class<? extends ServerChannel> serverChannelClass,
-        final Class<? extends SocketChannel> channelClass, final boolean epoll, final int threads)
+    private NodeEventLoops(final NumaAllocator allocator, final EventLoopGroup group,
+        final Class<? extends ServerChannel> serverChannelClass, final Class<? extends SocketChannel> channelClass,
+        final boolean epoll, final int threads)
     {
         this.group = group;
         this.serverChannelClass = serverChannelClass;
         this.channelClass = channelClass;
         this.epoll = epoll;
         this.threads = threads;
+        final long periodMillis = IDLE_TRIM_INTERVAL.toMillis();
+        group.forEach(loop -> loop.scheduleAtFixedRate(allocator::trimCurrentThreadCacheIfIdle, periodMillis,
+            periodMillis, TimeUnit.MILLISECONDS));
     }
 
     /**
@@ -85,7 +94,7 @@ public final class NodeEventLoops implements AutoCloseable
     {
         final int threads = threadCount(allocator, threadsPerNode);
         final EventLoopGroup group = new NioEventLoopGroup(threads, threadFactory(allocator, "numaslab-nio"));
-        return new NodeEventLoops(group, NioServerSocketChannel.class, NioSocketChannel.class, false, threads);
+        return new NodeEventLoops(allocator, group, NioServerSocketChannel.class, NioSocketChannel.class, false, threads);
     }
 
     /**
@@ -234,7 +243,7 @@ public final class NodeEventLoops implements AutoCloseable
         {
             final EventLoopGroup group = new io.netty.channel.epoll.EpollEventLoopGroup(threads,
                 threadFactory(allocator, "numaslab-epoll"));
-            return new NodeEventLoops(group, io.netty.channel.epoll.EpollServerSocketChannel.class,
+            return new NodeEventLoops(allocator, group, io.netty.channel.epoll.EpollServerSocketChannel.class,
                 io.netty.channel.epoll.EpollSocketChannel.class, true, threads);
         }
     }

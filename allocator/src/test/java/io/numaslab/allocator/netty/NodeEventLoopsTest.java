@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,34 @@ class NodeEventLoopsTest
             {
                 assertEquals(threadsPerNode, perNode[node], "loops on node " + node);
             }
+        }
+    }
+
+    @Test
+    void aLoopThatGoesIdleGivesItsCachedMemoryBackWithinTwoPeriods() throws InterruptedException
+    {
+        try (NodeEventLoops loops = NodeEventLoops.createNio(numa, 1))
+        {
+            loops.runOnEachLoop(() ->
+            {
+                final long[] addresses = new long[100];
+                for (int i = 0; i < addresses.length; i++)
+                {
+                    addresses[i] = numa.allocate(1000);
+                }
+                for (final long address : addresses)
+                {
+                    numa.free(address);
+                }
+            }, WAIT);
+            assertTrue(numa.stats().getCachedBytes() > 0, "the loops' caches hold what they freed");
+            final long deadline = System.nanoTime() + NodeEventLoops.IDLE_TRIM_INTERVAL.toNanos() * 5;
+            while (numa.stats().getCachedBytes() > 0 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(50);
+            }
+            assertEquals(0, numa.stats().getCachedBytes(), "cached bytes after the loops were idle");
+            assertEquals(0, numa.stats().getUsedBytes());
         }
     }
 
