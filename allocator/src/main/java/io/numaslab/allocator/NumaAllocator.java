@@ -55,6 +55,11 @@ public final class NumaAllocator implements AutoCloseable
     private final NodeArena[] arenas;
     private final NodeArena[] arenasByNode;
     private final ChunkTable chunkTable;
+    /** Most slots per size class in the cache of a virtual thread (platform threads: the builder's setting). */
+    static final int VIRTUAL_THREAD_CACHE_SLOTS_PER_CLASS = 4;
+    /** Most bytes in the cache of a virtual thread (platform threads: the builder's setting). */
+    static final long VIRTUAL_THREAD_CACHE_BYTES = 64 * 1024;
+
     private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache());
     private final CopyOnWriteArrayList<ThreadCache> liveCaches = new CopyOnWriteArrayList<>();
     private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
@@ -462,8 +467,14 @@ public final class NumaAllocator implements AutoCloseable
             arena = nearestArena(node);
             binding = ThreadBinding.NEAREST;
         }
-        final ThreadCache cache = new ThreadCache(Thread.currentThread(), arena, binding, config.threadCacheSlotsPerClass,
-            config.threadCacheBytes, arenas.length);
+        // Virtual threads may be counted in hundreds of thousands: each gets a small cache, not a platform thread's.
+        final boolean virtual = VirtualThreads.isVirtual(Thread.currentThread());
+        final int slotsPerClass = virtual ?
+            Math.min(config.threadCacheSlotsPerClass, VIRTUAL_THREAD_CACHE_SLOTS_PER_CLASS) : config.threadCacheSlotsPerClass;
+        final long cacheBytes = virtual ?
+            Math.min(config.threadCacheBytes, VIRTUAL_THREAD_CACHE_BYTES) : config.threadCacheBytes;
+        final ThreadCache cache = new ThreadCache(Thread.currentThread(), arena, binding, slotsPerClass, cacheBytes,
+            arenas.length);
         cache.handle = new ThreadAllocator(this, cache);
         liveCaches.add(cache);
         return cache;

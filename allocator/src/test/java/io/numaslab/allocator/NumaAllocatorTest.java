@@ -164,6 +164,53 @@ class NumaAllocatorTest
     }
 
     @Test
+    @org.junit.jupiter.api.condition.EnabledForJreRange(min = org.junit.jupiter.api.condition.JRE.JAVA_21)
+    void aVirtualThreadGetsASmallCacheAndAPlatformThreadAFullOne() throws Exception
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final int size = 1000;
+        final long[] cachedAfterChurn = new long[2];
+        final Runnable churn = () ->
+        {
+            final long[] addresses = new long[200];
+            for (int i = 0; i < addresses.length; i++)
+            {
+                addresses[i] = a.allocate(size);
+            }
+            for (final long address : addresses)
+            {
+                a.free(address);
+            }
+        };
+        final Thread platform = new Thread(() ->
+        {
+            churn.run();
+            cachedAfterChurn[0] = a.stats().getCachedBytes();
+            a.trimCurrentThreadCache();
+        });
+        platform.start();
+        platform.join();
+        // Thread.ofVirtual().unstarted(...) through reflection: this code compiles for Java 17
+        final Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        final Thread virtual = (Thread)Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+            .invoke(builder, (Runnable)() ->
+            {
+                churn.run();
+                cachedAfterChurn[1] = a.stats().getCachedBytes();
+                a.trimCurrentThreadCache();
+            });
+        assertTrue(VirtualThreads.isVirtual(virtual));
+        assertFalse(VirtualThreads.isVirtual(platform));
+        virtual.start();
+        virtual.join();
+        final int slotBytes = io.numaslab.slab.SizeClasses.sizeOfClass(io.numaslab.slab.SizeClasses.classIndexOf(size));
+        assertTrue(cachedAfterChurn[0] >= 32L * slotBytes, "a platform thread caches plenty: " + cachedAfterChurn[0]);
+        assertTrue(cachedAfterChurn[1] > 0 &&
+            cachedAfterChurn[1] <= NumaAllocator.VIRTUAL_THREAD_CACHE_SLOTS_PER_CLASS * (long)slotBytes,
+            "a virtual thread caches at most a few slots: " + cachedAfterChurn[1]);
+    }
+
+    @Test
     void aFreedSlotIsTheNextOneHandedOutOfItsClass()
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
