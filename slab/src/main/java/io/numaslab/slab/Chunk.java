@@ -22,8 +22,8 @@ import java.util.BitSet;
  * and read its identity ({@link #baseAddress()}, {@link #sizeBytes()}, {@link #heap()}), which never changes.
  * Everything else is the owning heap's and not thread-safe.
  */
-public final class Chunk {
-
+public final class Chunk
+{
     /** Size of a slab page, the unit in which a chunk is handed out: 65536 bytes. */
     public static final int PAGE_SIZE_BYTES = 64 * 1024;
 
@@ -57,7 +57,8 @@ public final class Chunk {
     private int freePageCount;
 
     /** Creates an all-free chunk; {@code baseAddress} must be aligned to {@code sizeBytes} (the heap checks). */
-    Chunk(SlabHeap heap, long baseAddress, int sizeBytes) {
+    Chunk(final SlabHeap heap, final long baseAddress, final int sizeBytes)
+    {
         this.heap = heap;
         this.table = heap == null ? null : heap.table();
         this.baseAddress = baseAddress;
@@ -70,7 +71,8 @@ public final class Chunk {
         this.freePages.set(0, pageCount);
         this.freePageCount = pageCount;
         this.slabsByFirstPage = new Slab[pageCount];
-        for (int page = 0; page < pageCount; page++) {
+        for (int page = 0; page < pageCount; page++)
+        {
             slabsByFirstPage[page] = new Slab(this, page);
         }
     }
@@ -81,31 +83,37 @@ public final class Chunk {
      * @return {@code sizeBytes}
      * @throws IllegalArgumentException if it is not a power of two from {@link #MIN_SIZE_BYTES} to {@link #MAX_SIZE_BYTES}
      */
-    static int checkSizeBytes(int sizeBytes) {
-        if (sizeBytes < MIN_SIZE_BYTES || sizeBytes > MAX_SIZE_BYTES || Integer.bitCount(sizeBytes) != 1) {
-            throw new IllegalArgumentException("chunk size " + sizeBytes + " bytes: must be a power of two from "
-                    + MIN_SIZE_BYTES + " (256 KiB) to " + MAX_SIZE_BYTES + " (1 GiB) bytes");
+    static int checkSizeBytes(final int sizeBytes)
+    {
+        if (sizeBytes < MIN_SIZE_BYTES || sizeBytes > MAX_SIZE_BYTES || Integer.bitCount(sizeBytes) != 1)
+        {
+            throw new IllegalArgumentException("chunk size " + sizeBytes + " bytes: must be a power of two from " +
+                MIN_SIZE_BYTES + " (256 KiB) to " + MAX_SIZE_BYTES + " (1 GiB) bytes");
         }
         return sizeBytes;
     }
 
     /** {@return the address of the first byte of this chunk, a multiple of {@link #sizeBytes()}} */
-    public long baseAddress() {
+    public long baseAddress()
+    {
         return baseAddress;
     }
 
     /** {@return the size of this chunk in bytes, a power of two} */
-    public int sizeBytes() {
+    public int sizeBytes()
+    {
         return sizeBytes;
     }
 
     /** {@return the number of 64 KiB pages in this chunk: {@code sizeBytes() / 65536}} */
-    public int pageCount() {
+    public int pageCount()
+    {
         return pageCount;
     }
 
     /** {@return the heap that carves this chunk: the one to hand its addresses back to} */
-    public SlabHeap heap() {
+    public SlabHeap heap()
+    {
         return heap;
     }
 
@@ -115,7 +123,8 @@ public final class Chunk {
      * @param address any address
      * @return whether it lies in {@code [baseAddress, baseAddress + sizeBytes)}
      */
-    public boolean contains(long address) {
+    public boolean contains(final long address)
+    {
         return address - baseAddress >= 0 && address - baseAddress < sizeBytes;
     }
 
@@ -125,47 +134,57 @@ public final class Chunk {
      * map of a slab in use does not change. For a stale or made-up address the answer may be stale too; callers
      * check it with {@link Slab#slotIndexOf(long)} and the slot's live mark.
      */
-    public Slab slabOf(long address) {
-        long offset = address - baseAddress;
-        if (offset < 0 || offset >= sizeBytes) {
+    public Slab slabOf(final long address)
+    {
+        final long offset = address - baseAddress;
+        if (offset < 0 || offset >= sizeBytes)
+        {
             return null;
         }
-        int page = (int) (offset >>> PAGE_SHIFT);
+        final int page = (int)(offset >>> PAGE_SHIFT);
         return pageKinds[page] == PAGE_SLAB ? slabsByFirstPage[runFirstPages[page]] : null;
     }
 
-    int freePageCount() {
+    int freePageCount()
+    {
         return freePageCount;
     }
 
-    boolean isEmpty() {
+    boolean isEmpty()
+    {
         return freePageCount == pageCount;
     }
 
-    long pageAddress(int page) {
-        return baseAddress + ((long) page << PAGE_SHIFT);
+    long pageAddress(final int page)
+    {
+        return baseAddress + ((long)page << PAGE_SHIFT);
     }
 
     /** The page holding {@code address}, which must be inside this chunk. */
-    int pageIndexOf(long address) {
-        return (int) ((address - baseAddress) >>> PAGE_SHIFT);
+    int pageIndexOf(final long address)
+    {
+        return (int)((address - baseAddress) >>> PAGE_SHIFT);
     }
 
-    byte pageKind(int page) {
+    byte pageKind(final int page)
+    {
         return pageKinds[page];
     }
 
-    int runFirstPage(int page) {
+    int runFirstPage(final int page)
+    {
         return runFirstPages[page];
     }
 
     /** Length in pages of the run (slab or page run) that {@code page} belongs to. */
-    int runPageCount(int page) {
+    int runPageCount(final int page)
+    {
         return runPageCounts[runFirstPages[page]];
     }
 
     /** The slab covering {@code page}, which must be a slab page. */
-    Slab slabAt(int page) {
+    Slab slabAt(final int page)
+    {
         return slabsByFirstPage[runFirstPages[page]];
     }
 
@@ -174,14 +193,17 @@ public final class Chunk {
      *
      * @return the formatted, empty slab, or null if no free stretch of {@code classes.slabPages(classIndex)} pages exists
      */
-    Slab carveSlab(int classIndex, SizeClasses classes) {
-        int first = takePages(classes.slabPages(classIndex), PAGE_SLAB);
-        if (first < 0) {
+    Slab carveSlab(final int classIndex, final SizeClasses classes)
+    {
+        final int first = takePages(classes.slabPages(classIndex), PAGE_SLAB);
+        if (first < 0)
+        {
             return null;
         }
-        Slab slab = slabsByFirstPage[first];
+        final Slab slab = slabsByFirstPage[first];
         slab.format(classIndex, SizeClasses.sizeOfClass(classIndex), classes.slotsPerSlab(classIndex));
-        if (table != null) {
+        if (table != null)
+        {
             table.mapSlabPages(pageAddress(first), runPageCounts[first], slab);
         }
         return slab;
@@ -192,17 +214,21 @@ public final class Chunk {
      *
      * @return the address of the run's first byte, or 0 if no free stretch is long enough
      */
-    long carveRun(int pages) {
-        int first = takePages(pages, PAGE_RUN);
+    long carveRun(final int pages)
+    {
+        final int first = takePages(pages, PAGE_RUN);
         return first < 0 ? 0 : pageAddress(first);
     }
 
     /** Gives the pages of a run (slab or page run) starting at {@code firstPage} back to the free pages. */
-    void releaseRun(int firstPage) {
-        int pages = runPageCounts[firstPage];
-        if (pageKinds[firstPage] == PAGE_SLAB) {
+    void releaseRun(final int firstPage)
+    {
+        final int pages = runPageCounts[firstPage];
+        if (pageKinds[firstPage] == PAGE_SLAB)
+        {
             slabsByFirstPage[firstPage].released();
-            if (table != null) {
+            if (table != null)
+            {
                 table.mapSlabPages(pageAddress(firstPage), pages, null);
             }
         }
@@ -213,14 +239,17 @@ public final class Chunk {
     }
 
     /** {@return whether {@code pages} consecutive pages are free} */
-    boolean hasFreeStretch(int pages) {
+    boolean hasFreeStretch(final int pages)
+    {
         return findFreeStretch(pages) >= 0;
     }
 
     /** Marks the lowest free stretch of {@code pages} pages as one run of {@code kind}; -1 if there is none. */
-    private int takePages(int pages, byte kind) {
-        int first = findFreeStretch(pages);
-        if (first < 0) {
+    private int takePages(final int pages, final byte kind)
+    {
+        final int first = findFreeStretch(pages);
+        if (first < 0)
+        {
             return -1;
         }
         Arrays.fill(pageKinds, first, first + pages, kind);
@@ -235,14 +264,18 @@ public final class Chunk {
      * First fit: walks the stretches of free pages from the lowest. Linear in the number of stretches, which is
      * small (32 pages in a 2 MiB chunk); taking pages happens once per slab, not per allocation.
      */
-    private int findFreeStretch(int pages) {
-        if (pages > freePageCount) {
+    private int findFreeStretch(final int pages)
+    {
+        if (pages > freePageCount)
+        {
             return -1;
         }
         for (int start = freePages.nextSetBit(0); start >= 0 && start + pages <= pageCount;
-                start = freePages.nextSetBit(start)) {
-            int end = freePages.nextClearBit(start);
-            if (end - start >= pages) {
+            start = freePages.nextSetBit(start))
+        {
+            final int end = freePages.nextClearBit(start);
+            if (end - start >= pages)
+            {
                 return start;
             }
             start = end;
@@ -251,30 +284,37 @@ public final class Chunk {
     }
 
     /** Checks the page map against the free-page bitmap; for {@link SlabHeap#verifyInvariants()}. */
-    void verifyPageMap() {
+    void verifyPageMap()
+    {
         int free = 0;
-        for (int page = 0; page < pageCount; ) {
-            if (pageKinds[page] == PAGE_FREE) {
+        for (int page = 0; page < pageCount; )
+        {
+            if (pageKinds[page] == PAGE_FREE)
+            {
                 check(freePages.get(page), page, "a free page is not in the free bitmap");
                 free++;
                 page++;
                 continue;
             }
-            int pages = runPageCounts[page];
+            final int pages = runPageCounts[page];
             check(pages > 0 && page + pages <= pageCount, page, "run of " + pages + " pages does not fit");
-            for (int p = page; p < page + pages; p++) {
+            for (int p = page; p < page + pages; p++)
+            {
                 check(pageKinds[p] == pageKinds[page] && runFirstPages[p] == page && !freePages.get(p), p,
-                        "page is not part of the run starting at page " + page);
+                    "page is not part of the run starting at page " + page);
             }
             page += pages;
         }
         check(free == freePageCount && free == freePages.cardinality(), 0,
-                "free page count " + freePageCount + " but " + free + " free pages");
+            "free page count " + freePageCount + " but " + free + " free pages");
     }
 
-    private void check(boolean condition, int page, String problem) {
-        if (!condition) {
-            throw new IllegalStateException("chunk at 0x" + Long.toHexString(baseAddress) + ", page " + page + ": " + problem);
+    private void check(final boolean condition, final int page, final String problem)
+    {
+        if (!condition)
+        {
+            throw new IllegalStateException("chunk at 0x" + Long.toHexString(baseAddress) + ", page " + page + ": " +
+                problem);
         }
     }
 }

@@ -9,8 +9,8 @@ package io.numaslab.slab;
  * <p>A heap calls its source only from the thread that owns the heap, but several heaps may share a source, so
  * an implementation shared that way must be thread-safe.
  */
-public interface ChunkSource {
-
+public interface ChunkSource
+{
     /**
      * Returns the size of every chunk this source hands out; constant for the life of the source.
      *

@@ -27,8 +27,8 @@ package io.numaslab.slab;
  * <p>One table serves all heaps whose chunks may be freed from other threads (typically one per process), and all
  * of them must use the same chunk size. Chunks are registered by their {@link SlabHeap} only.
  */
-public final class ChunkTable {
-
+public final class ChunkTable
+{
     private static final long FIBONACCI_MULTIPLIER = 0x9E37_79B9_7F4A_7C15L;
     private static final int MIN_CAPACITY = 16;
 
@@ -45,13 +45,15 @@ public final class ChunkTable {
     private volatile Table current = new Table(new long[MIN_CAPACITY], new Chunk[MIN_CAPACITY], 0);
 
     /** An immutable open-addressing table; an empty slot has a null chunk. */
-    private static final class Table {
+    private static final class Table
+    {
         final long[] keys;
         final Chunk[] chunks;
         final int count;
         final int indexShift;
 
-        Table(long[] keys, Chunk[] chunks, int count) {
+        Table(final long[] keys, final Chunk[] chunks, final int count)
+        {
             this.keys = keys;
             this.chunks = chunks;
             this.count = count;
@@ -59,8 +61,9 @@ public final class ChunkTable {
         }
 
         /** Fibonacci hashing: chunk keys are often consecutive; the multiply spreads them over the table. */
-        int homeSlot(long key) {
-            return (int) ((key * FIBONACCI_MULTIPLIER) >>> indexShift);
+        int homeSlot(final long key)
+        {
+            return (int)((key * FIBONACCI_MULTIPLIER) >>> indexShift);
         }
     }
 
@@ -71,13 +74,15 @@ public final class ChunkTable {
      *                       to {@link Chunk#MAX_SIZE_BYTES}
      * @throws IllegalArgumentException if the chunk size is not such a power of two
      */
-    public ChunkTable(int chunkSizeBytes) {
+    public ChunkTable(final int chunkSizeBytes)
+    {
         this.chunkSizeBytes = Chunk.checkSizeBytes(chunkSizeBytes);
         this.chunkShift = Integer.numberOfTrailingZeros(chunkSizeBytes);
     }
 
     /** {@return the size in bytes of every chunk in this table} */
-    public int chunkSizeBytes() {
+    public int chunkSizeBytes()
+    {
         return chunkSizeBytes;
     }
 
@@ -87,13 +92,16 @@ public final class ChunkTable {
      * @param address any address
      * @return the chunk, or null if the address is in no registered chunk
      */
-    public Chunk chunkOf(long address) {
-        Table table = current;
-        long key = address >>> chunkShift;
-        int mask = table.chunks.length - 1;
-        for (int slot = table.homeSlot(key); ; slot = (slot + 1) & mask) {
-            Chunk chunk = table.chunks[slot];
-            if (chunk == null || table.keys[slot] == key) {
+    public Chunk chunkOf(final long address)
+    {
+        final Table table = current;
+        final long key = address >>> chunkShift;
+        final int mask = table.chunks.length - 1;
+        for (int slot = table.homeSlot(key); ; slot = (slot + 1) & mask)
+        {
+            final Chunk chunk = table.chunks[slot];
+            if (chunk == null || table.keys[slot] == key)
+            {
                 return chunk;
             }
         }
@@ -106,36 +114,44 @@ public final class ChunkTable {
      * @param address any address
      * @return the slab, or null if the address is on no page of a slab
      */
-    public Slab slabOf(long address) {
-        long leafIndex = address >>> LEAF_SHIFT;
-        if (leafIndex >= slabPages.length) {
+    public Slab slabOf(final long address)
+    {
+        final long leafIndex = address >>> LEAF_SHIFT;
+        if (leafIndex >= slabPages.length)
+        {
             return null;
         }
-        Slab[] leaf = slabPages[(int) leafIndex];
-        return leaf == null ? null : leaf[(int) (address >>> PAGE_SHIFT) & LEAF_MASK];
+        final Slab[] leaf = slabPages[(int)leafIndex];
+        return leaf == null ? null : leaf[(int)(address >>> PAGE_SHIFT) & LEAF_MASK];
     }
 
     /** Points the pages {@code [firstPageAddress, + pages * 64 KiB)} at {@code slab}, or at nothing for null. */
-    void mapSlabPages(long firstPageAddress, int pages, Slab slab) {
-        synchronized (writeLock) {
-            for (int p = 0; p < pages; p++) {
-                long address = firstPageAddress + ((long) p << PAGE_SHIFT);
-                int leafIndex = (int) (address >>> LEAF_SHIFT);
+    void mapSlabPages(final long firstPageAddress, final int pages, final Slab slab)
+    {
+        synchronized (writeLock)
+        {
+            for (int p = 0; p < pages; p++)
+            {
+                final long address = firstPageAddress + ((long)p << PAGE_SHIFT);
+                final int leafIndex = (int)(address >>> LEAF_SHIFT);
                 Slab[] leaf = slabPages[leafIndex];
-                if (leaf == null) {
-                    if (slab == null) {
+                if (leaf == null)
+                {
+                    if (slab == null)
+                    {
                         continue;
                     }
                     leaf = new Slab[LEAF_MASK + 1];
                     slabPages[leafIndex] = leaf;
                 }
-                leaf[(int) (address >>> PAGE_SHIFT) & LEAF_MASK] = slab;
+                leaf[(int)(address >>> PAGE_SHIFT) & LEAF_MASK] = slab;
             }
         }
     }
 
     /** {@return the number of registered chunks} */
-    public int size() {
+    public int size()
+    {
         return current.count;
     }
 
@@ -144,19 +160,24 @@ public final class ChunkTable {
      *
      * @throws IllegalStateException if the chunk has another size, or a chunk is already registered at its address
      */
-    void register(Chunk chunk) {
-        if (chunk.sizeBytes() != chunkSizeBytes) {
-            throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) + " has "
-                    + chunk.sizeBytes() + " bytes but this table holds chunks of " + chunkSizeBytes + " bytes");
+    void register(final Chunk chunk)
+    {
+        if (chunk.sizeBytes() != chunkSizeBytes)
+        {
+            throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) + " has " +
+                chunk.sizeBytes() + " bytes but this table holds chunks of " + chunkSizeBytes + " bytes");
         }
-        if (chunk.baseAddress() >>> ADDRESS_BITS != 0) {
-            throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress())
-                    + " lies above 2^48, beyond the address space the slab map covers");
+        if (chunk.baseAddress() >>> ADDRESS_BITS != 0)
+        {
+            throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) +
+                " lies above 2^48, beyond the address space the slab map covers");
         }
-        synchronized (writeLock) {
-            if (chunkOf(chunk.baseAddress()) != null) {
-                throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress())
-                        + " is already registered: the chunk source handed out the same memory twice");
+        synchronized (writeLock)
+        {
+            if (chunkOf(chunk.baseAddress()) != null)
+            {
+                throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) +
+                    " is already registered: the chunk source handed out the same memory twice");
             }
             current = rebuild(current, chunk, null);
         }
@@ -167,36 +188,46 @@ public final class ChunkTable {
      *
      * @throws IllegalStateException if the chunk is not registered
      */
-    void unregister(Chunk chunk) {
-        synchronized (writeLock) {
-            if (chunkOf(chunk.baseAddress()) != chunk) {
-                throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) + " is not registered");
+    void unregister(final Chunk chunk)
+    {
+        synchronized (writeLock)
+        {
+            if (chunkOf(chunk.baseAddress()) != chunk)
+            {
+                throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) +
+                    " is not registered");
             }
             current = rebuild(current, null, chunk);
         }
     }
 
     /** A new table holding the chunks of {@code old}, plus {@code added} and minus {@code removed} (each may be null). */
-    private static Table rebuild(Table old, Chunk added, Chunk removed) {
-        int count = old.count + (added != null ? 1 : 0) - (removed != null ? 1 : 0);
-        int capacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, count)) * 4); // at most half full
-        Table table = new Table(new long[capacity], new Chunk[capacity], count);
-        for (Chunk chunk : old.chunks) {
-            if (chunk != null && chunk != removed) {
+    private static Table rebuild(final Table old, final Chunk added, final Chunk removed)
+    {
+        final int count = old.count + (added != null ? 1 : 0) - (removed != null ? 1 : 0);
+        final int capacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, count)) * 4); // at most half full
+        final Table table = new Table(new long[capacity], new Chunk[capacity], count);
+        for (final Chunk chunk : old.chunks)
+        {
+            if (chunk != null && chunk != removed)
+            {
                 insert(table, chunk);
             }
         }
-        if (added != null) {
+        if (added != null)
+        {
             insert(table, added);
         }
         return table;
     }
 
-    private static void insert(Table table, Chunk chunk) {
-        long key = chunk.baseAddress() >>> Integer.numberOfTrailingZeros(chunk.sizeBytes());
-        int mask = table.chunks.length - 1;
+    private static void insert(final Table table, final Chunk chunk)
+    {
+        final long key = chunk.baseAddress() >>> Integer.numberOfTrailingZeros(chunk.sizeBytes());
+        final int mask = table.chunks.length - 1;
         int slot = table.homeSlot(key);
-        while (table.chunks[slot] != null) {
+        while (table.chunks[slot] != null)
+        {
             slot = (slot + 1) & mask;
         }
         table.keys[slot] = key;

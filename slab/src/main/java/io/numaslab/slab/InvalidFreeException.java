@@ -7,8 +7,8 @@ package io.numaslab.slab;
  * {@code free(0x7f0000010020): not the start of a 48-byte slot (interior pointer); nothing was freed}.
  * When it is thrown the heap is unchanged.
  */
-public final class InvalidFreeException extends IllegalArgumentException {
-
+public final class InvalidFreeException extends IllegalArgumentException
+{
     /** Version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
@@ -21,13 +21,15 @@ public final class InvalidFreeException extends IllegalArgumentException {
      * @param address the address given to {@code free}
      * @param problem what is wrong with it, without the address (e.g. "already free (double free)")
      */
-    public InvalidFreeException(long address, String problem) {
+    public InvalidFreeException(final long address, final String problem)
+    {
         super("free(0x" + Long.toHexString(address) + "): " + problem + "; nothing was freed");
         this.address = address;
     }
 
     /** {@return the address that was given to {@code free}} */
-    public long address() {
+    public long address()
+    {
         return address;
     }
 }

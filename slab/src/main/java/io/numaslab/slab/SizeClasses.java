@@ -29,8 +29,8 @@ import java.util.Locale;
  *
  * <p>Instances are immutable and safe to share between threads.
  */
-public final class SizeClasses {
-
+public final class SizeClasses
+{
     /** Distance between the smallest classes, and the alignment of every class size: 16 bytes. */
     public static final int QUANTUM_BYTES = 16;
 
@@ -61,13 +61,15 @@ public final class SizeClasses {
     private final int[] slabPagesByClass;
     private final int[] slotsPerSlabByClass;
 
-    private SizeClasses(int chunkSizeBytes) {
+    private SizeClasses(final int chunkSizeBytes)
+    {
         this.chunkSizeBytes = chunkSizeBytes;
-        int maxSlabPages = chunkSizeBytes / Chunk.PAGE_SIZE_BYTES / 4;
+        final int maxSlabPages = chunkSizeBytes / Chunk.PAGE_SIZE_BYTES / 4;
         slabPagesByClass = new int[classCount()];
         slotsPerSlabByClass = new int[classCount()];
-        for (int c = 0; c < classCount(); c++) {
-            int pages = chooseSlabPages(sizeOfClass(c), maxSlabPages);
+        for (int c = 0; c < classCount(); c++)
+        {
+            final int pages = chooseSlabPages(sizeOfClass(c), maxSlabPages);
             slabPagesByClass[c] = pages;
             slotsPerSlabByClass[c] = pages * Chunk.PAGE_SIZE_BYTES / sizeOfClass(c);
         }
@@ -80,12 +82,14 @@ public final class SizeClasses {
      * @return a new immutable instance
      * @throws IllegalArgumentException if the chunk size is not a power of two in that range
      */
-    public static SizeClasses forChunkSize(int chunkSizeBytes) {
+    public static SizeClasses forChunkSize(final int chunkSizeBytes)
+    {
         return new SizeClasses(Chunk.checkSizeBytes(chunkSizeBytes));
     }
 
     /** {@return the number of size classes, 80; class indexes run from 0 to {@code classCount() - 1}} */
-    public static int classCount() {
+    public static int classCount()
+    {
         return SIZE_BYTES_BY_CLASS.length;
     }
 
@@ -96,16 +100,21 @@ public final class SizeClasses {
      * @return the class index, 0 to {@code classCount() - 1}
      * @throws IllegalArgumentException if {@code sizeBytes} is 0, negative or above {@link #MAX_SMALL_SIZE_BYTES}
      */
-    public static int classIndexOf(int sizeBytes) {
-        if (sizeBytes <= LOOKUP_MAX_BYTES) {
-            if (sizeBytes <= 0) {
-                throw new IllegalArgumentException("size class of " + sizeBytes + " bytes: a size must be at least 1 byte");
+    public static int classIndexOf(final int sizeBytes)
+    {
+        if (sizeBytes <= LOOKUP_MAX_BYTES)
+        {
+            if (sizeBytes <= 0)
+            {
+                throw new IllegalArgumentException("size class of " + sizeBytes +
+                    " bytes: a size must be at least 1 byte");
             }
             return CLASS_BY_QUANTA[(sizeBytes + QUANTUM_BYTES - 1) / QUANTUM_BYTES];
         }
-        if (sizeBytes > MAX_SMALL_SIZE_BYTES) {
-            throw new IllegalArgumentException("size class of " + sizeBytes + " bytes: the largest size class is "
-                    + MAX_SMALL_SIZE_BYTES + " bytes; larger sizes are page runs");
+        if (sizeBytes > MAX_SMALL_SIZE_BYTES)
+        {
+            throw new IllegalArgumentException("size class of " + sizeBytes + " bytes: the largest size class is " +
+                MAX_SMALL_SIZE_BYTES + " bytes; larger sizes are page runs");
         }
         return classIndexAbove128(sizeBytes);
     }
@@ -115,10 +124,11 @@ public final class SizeClasses {
      * the request lies in the doubling (2^k, 2^(k+1)], which is split into 8 steps of 2^(k-3) bytes; the 3 bits of
      * {@code s} below its top bit say which step. Doubling k = 7 (128..256] holds classes 8..15.
      */
-    static int classIndexAbove128(int sizeBytes) {
-        int s = sizeBytes - 1;
-        int k = 31 - Integer.numberOfLeadingZeros(s);
-        int step = (s >>> (k - 3)) & (CLASSES_PER_DOUBLING - 1);
+    static int classIndexAbove128(final int sizeBytes)
+    {
+        final int s = sizeBytes - 1;
+        final int k = 31 - Integer.numberOfLeadingZeros(s);
+        final int step = (s >>> (k - 3)) & (CLASSES_PER_DOUBLING - 1);
         return QUANTUM_CLASS_COUNT + (k - 7) * CLASSES_PER_DOUBLING + step;
     }
 
@@ -129,7 +139,8 @@ public final class SizeClasses {
      * @return the class size in bytes, a multiple of 16
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public static int sizeOfClass(int classIndex) {
+    public static int sizeOfClass(final int classIndex)
+    {
         return SIZE_BYTES_BY_CLASS[classIndex];
     }
 
@@ -141,13 +152,15 @@ public final class SizeClasses {
      * @return {@code 100 * (size - smallestRequest) / size}
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public static double worstInternalWastePercent(int classIndex) {
-        int smallestRequest = classIndex == 0 ? 1 : sizeOfClass(classIndex - 1) + 1;
+    public static double worstInternalWastePercent(final int classIndex)
+    {
+        final int smallestRequest = classIndex == 0 ? 1 : sizeOfClass(classIndex - 1) + 1;
         return 100.0 * (sizeOfClass(classIndex) - smallestRequest) / sizeOfClass(classIndex);
     }
 
     /** {@return the chunk size in bytes this slab geometry was chosen for} */
-    public int chunkSizeBytes() {
+    public int chunkSizeBytes()
+    {
         return chunkSizeBytes;
     }
 
@@ -158,7 +171,8 @@ public final class SizeClasses {
      * @return 1 to a quarter of the pages of a chunk
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public int slabPages(int classIndex) {
+    public int slabPages(final int classIndex)
+    {
         return slabPagesByClass[classIndex];
     }
 
@@ -169,7 +183,8 @@ public final class SizeClasses {
      * @return the slab length in bytes, a multiple of 65536
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public int slabBytes(int classIndex) {
+    public int slabBytes(final int classIndex)
+    {
         return slabPagesByClass[classIndex] * Chunk.PAGE_SIZE_BYTES;
     }
 
@@ -180,7 +195,8 @@ public final class SizeClasses {
      * @return 1 to {@link #MAX_SLOTS_PER_SLAB}
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public int slotsPerSlab(int classIndex) {
+    public int slotsPerSlab(final int classIndex)
+    {
         return slotsPerSlabByClass[classIndex];
     }
 
@@ -191,8 +207,9 @@ public final class SizeClasses {
      * @return {@code 100 * (slabBytes - slots * size) / slabBytes}
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public double tailWastePercent(int classIndex) {
-        int slabBytes = slabBytes(classIndex);
+    public double tailWastePercent(final int classIndex)
+    {
+        final int slabBytes = slabBytes(classIndex);
         return 100.0 * (slabBytes - slotsPerSlab(classIndex) * sizeOfClass(classIndex)) / slabBytes;
     }
 
@@ -202,13 +219,15 @@ public final class SizeClasses {
      *
      * @return the table, lines separated by {@code '\n'}, ending with a newline
      */
-    public String toTable() {
-        StringBuilder table = new StringBuilder(64 * (classCount() + 2));
+    public String toTable()
+    {
+        final StringBuilder table = new StringBuilder(64 * (classCount() + 2));
         table.append("| class | size (B) | slab (B) | slots per slab | worst internal waste (%) | tail waste (%) |\n");
         table.append("|------:|---------:|---------:|---------------:|-------------------------:|---------------:|\n");
-        for (int c = 0; c < classCount(); c++) {
+        for (int c = 0; c < classCount(); c++)
+        {
             table.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %.1f | %.1f |\n",
-                    c, sizeOfClass(c), slabBytes(c), slotsPerSlab(c), worstInternalWastePercent(c), tailWastePercent(c)));
+                c, sizeOfClass(c), slabBytes(c), slotsPerSlab(c), worstInternalWastePercent(c), tailWastePercent(c)));
         }
         return table.toString();
     }
@@ -221,23 +240,28 @@ public final class SizeClasses {
      * to the cap meets the target, the least wasteful one. The cap is a quarter of a chunk, and also what keeps
      * the slots within the 4096-bit bitmap of a slab.
      */
-    private static int chooseSlabPages(int slotSizeBytes, int maxSlabPages) {
-        int maxPages = Math.max(1, Math.min(maxSlabPages,
-                slotSizeBytes * MAX_SLOTS_PER_SLAB / Chunk.PAGE_SIZE_BYTES));
-        int minPages = Math.min(maxPages,
-                (int) (((long) slotSizeBytes * MIN_SLOTS_PER_SLAB + Chunk.PAGE_SIZE_BYTES - 1) / Chunk.PAGE_SIZE_BYTES));
+    private static int chooseSlabPages(final int slotSizeBytes, final int maxSlabPages)
+    {
+        final int maxPages = Math.max(1, Math.min(maxSlabPages,
+            slotSizeBytes * MAX_SLOTS_PER_SLAB / Chunk.PAGE_SIZE_BYTES));
+        final int minPages = Math.min(maxPages,
+            (int)(((long)slotSizeBytes * MIN_SLOTS_PER_SLAB + Chunk.PAGE_SIZE_BYTES - 1) / Chunk.PAGE_SIZE_BYTES));
         int pages = firstMeetingWasteTarget(slotSizeBytes, minPages, maxPages);
-        if (pages < 0) {
+        if (pages < 0)
+        {
             pages = firstMeetingWasteTarget(slotSizeBytes, 1, minPages - 1); // fewer slots rather than more waste
         }
         return pages > 0 ? pages : leastWasteful(slotSizeBytes, maxPages);
     }
 
     /** The fewest pages in [from, to] whose tail wastes at most 1/16 of the slab, or -1. */
-    private static int firstMeetingWasteTarget(int slotSizeBytes, int from, int to) {
-        for (int pages = from; pages <= to; pages++) {
-            long slabBytes = (long) pages * Chunk.PAGE_SIZE_BYTES;
-            if ((slabBytes % slotSizeBytes) * TAIL_WASTE_TARGET_DIVISOR <= slabBytes) {
+    private static int firstMeetingWasteTarget(final int slotSizeBytes, final int from, final int to)
+    {
+        for (int pages = from; pages <= to; pages++)
+        {
+            final long slabBytes = (long)pages * Chunk.PAGE_SIZE_BYTES;
+            if ((slabBytes % slotSizeBytes) * TAIL_WASTE_TARGET_DIVISOR <= slabBytes)
+            {
                 return pages;
             }
         }
@@ -245,13 +269,16 @@ public final class SizeClasses {
     }
 
     /** The page count up to {@code maxPages} whose tail is the smallest share of the slab. */
-    private static int leastWasteful(int slotSizeBytes, int maxPages) {
+    private static int leastWasteful(final int slotSizeBytes, final int maxPages)
+    {
         int bestPages = 1;
         long bestWasteBytes = Chunk.PAGE_SIZE_BYTES % slotSizeBytes;
-        for (int pages = 2; pages <= maxPages; pages++) {
-            long wasteBytes = ((long) pages * Chunk.PAGE_SIZE_BYTES) % slotSizeBytes;
+        for (int pages = 2; pages <= maxPages; pages++)
+        {
+            final long wasteBytes = ((long)pages * Chunk.PAGE_SIZE_BYTES) % slotSizeBytes;
             // Compare waste / slabBytes without division: wasteBytes / slabBytes < bestWaste / bestSlabBytes.
-            if (wasteBytes * bestPages < bestWasteBytes * pages) {
+            if (wasteBytes * bestPages < bestWasteBytes * pages)
+            {
                 bestPages = pages;
                 bestWasteBytes = wasteBytes;
             }
@@ -259,15 +286,19 @@ public final class SizeClasses {
         return bestPages;
     }
 
-    private static int[] buildClassSizes() {
-        int doublings = Integer.numberOfTrailingZeros(MAX_SMALL_SIZE_BYTES / QUANTUM_CLASSES_MAX_BYTES);
-        int[] sizes = new int[QUANTUM_CLASS_COUNT + doublings * CLASSES_PER_DOUBLING];
+    private static int[] buildClassSizes()
+    {
+        final int doublings = Integer.numberOfTrailingZeros(MAX_SMALL_SIZE_BYTES / QUANTUM_CLASSES_MAX_BYTES);
+        final int[] sizes = new int[QUANTUM_CLASS_COUNT + doublings * CLASSES_PER_DOUBLING];
         int c = 0;
-        for (int size = QUANTUM_BYTES; size <= QUANTUM_CLASSES_MAX_BYTES; size += QUANTUM_BYTES) {
+        for (int size = QUANTUM_BYTES; size <= QUANTUM_CLASSES_MAX_BYTES; size += QUANTUM_BYTES)
+        {
             sizes[c++] = size;
         }
-        for (int base = QUANTUM_CLASSES_MAX_BYTES; base < MAX_SMALL_SIZE_BYTES; base *= 2) {
-            for (int step = 1; step <= CLASSES_PER_DOUBLING; step++) {
+        for (int base = QUANTUM_CLASSES_MAX_BYTES; base < MAX_SMALL_SIZE_BYTES; base *= 2)
+        {
+            for (int step = 1; step <= CLASSES_PER_DOUBLING; step++)
+            {
                 sizes[c++] = base + step * (base / CLASSES_PER_DOUBLING);
             }
         }
@@ -275,14 +306,17 @@ public final class SizeClasses {
     }
 
     /** Entry q is the class of sizes in (16 * (q - 1), 16 * q]; built from the class sizes so the two agree. */
-    private static byte[] buildLookupTable() {
-        byte[] table = new byte[LOOKUP_MAX_BYTES / QUANTUM_BYTES + 1];
+    private static byte[] buildLookupTable()
+    {
+        final byte[] table = new byte[LOOKUP_MAX_BYTES / QUANTUM_BYTES + 1];
         int c = 0;
-        for (int q = 1; q < table.length; q++) {
-            while (SIZE_BYTES_BY_CLASS[c] < q * QUANTUM_BYTES) {
+        for (int q = 1; q < table.length; q++)
+        {
+            while (SIZE_BYTES_BY_CLASS[c] < q * QUANTUM_BYTES)
+            {
                 c++;
             }
-            table[q] = (byte) c;
+            table[q] = (byte)c;
         }
         return table;
     }

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * <p>The list links ({@code previousWithFree}, {@code nextWithFree}) belong to {@link SlabHeap}, which keeps
  * per class an intrusive list of the slabs that have a free slot. Not thread-safe: owned by one heap.
  */
-public final class Slab {
-
+public final class Slab
+{
     private static final int BITMAP_WORDS = SizeClasses.MAX_SLOTS_PER_SLAB / Long.SIZE;
     /** Slot index = (offset * reciprocal) >>> 48: exact for offsets below 4096 slots of up to 64 KiB. */
     private static final int RECIPROCAL_SHIFT = 48;
@@ -51,7 +51,8 @@ public final class Slab {
     Slab previousWithFree;
     Slab nextWithFree;
 
-    Slab(Chunk chunk, int firstPage) {
+    Slab(final Chunk chunk, final int firstPage)
+    {
         this.chunk = chunk;
         this.heap = chunk.heap();
         this.firstPage = firstPage;
@@ -59,79 +60,93 @@ public final class Slab {
     }
 
     /** Makes this the slab of {@code slotCount} free slots of {@code slotSizeBytes} each; called by its chunk. */
-    void format(int classIndex, int slotSizeBytes, int slotCount) {
+    void format(final int classIndex, final int slotSizeBytes, final int slotCount)
+    {
         this.classIndex = classIndex;
         this.slotSizeBytes = slotSizeBytes;
         this.slotCount = slotCount;
         this.usedSlots = 0;
-        this.slotSpanBytes = (long) slotCount * slotSizeBytes;
+        this.slotSpanBytes = (long)slotCount * slotSizeBytes;
         this.slotReciprocal = ((1L << RECIPROCAL_SHIFT) + slotSizeBytes - 1) / slotSizeBytes;
-        if (liveSlots.length < slotCount) {
+        if (liveSlots.length < slotCount)
+        {
             liveSlots = new byte[slotCount];
-        } else {
-            Arrays.fill(liveSlots, 0, slotCount, (byte) 0);
         }
-        int fullWords = slotCount / Long.SIZE;
-        int bitsInLastWord = slotCount % Long.SIZE;
+        else
+        {
+            Arrays.fill(liveSlots, 0, slotCount, (byte)0);
+        }
+        final int fullWords = slotCount / Long.SIZE;
+        final int bitsInLastWord = slotCount % Long.SIZE;
         Arrays.fill(freeSlotBits, 0, fullWords, -1L);
         Arrays.fill(freeSlotBits, fullWords, BITMAP_WORDS, 0L);
-        if (bitsInLastWord > 0) {
+        if (bitsInLastWord > 0)
+        {
             freeSlotBits[fullWords] = (1L << bitsInLastWord) - 1;
         }
-        int wordsInUse = fullWords + (bitsInLastWord > 0 ? 1 : 0);
+        final int wordsInUse = fullWords + (bitsInLastWord > 0 ? 1 : 0);
         wordsWithFreeSlots = wordsInUse == Long.SIZE ? -1L : (1L << wordsInUse) - 1;
         previousWithFree = null;
         nextWithFree = null;
     }
 
     /** Its chunk has taken its pages back: no address is a slot of it until it is formatted again. */
-    void released() {
+    void released()
+    {
         slotSpanBytes = 0;
     }
 
-    boolean isFull() {
+    boolean isFull()
+    {
         return usedSlots == slotCount;
     }
 
-    boolean isEmpty() {
+    boolean isEmpty()
+    {
         return usedSlots == 0;
     }
 
     /** Takes the lowest free slot and returns its address. The caller checks {@code !isFull()} first. */
-    long allocateSlot() {
-        int word = Long.numberOfTrailingZeros(wordsWithFreeSlots);
+    long allocateSlot()
+    {
+        final int word = Long.numberOfTrailingZeros(wordsWithFreeSlots);
         long bits = freeSlotBits[word];
-        int bit = Long.numberOfTrailingZeros(bits);
+        final int bit = Long.numberOfTrailingZeros(bits);
         bits &= bits - 1; // clear the lowest set bit: that slot is now in use
         freeSlotBits[word] = bits;
-        if (bits == 0) {
+        if (bits == 0)
+        {
             wordsWithFreeSlots &= ~(1L << word);
         }
         usedSlots++;
-        return baseAddress + (long) (word * Long.SIZE + bit) * slotSizeBytes;
+        return baseAddress + (long)(word * Long.SIZE + bit) * slotSizeBytes;
     }
 
     /**
      * Returns the slot index of {@code address} if it is the start of a slot in use, else -1.
      * The address must lie within this slab's pages (its chunk's page map says so).
      */
-    int liveSlotIndexOf(long address) {
-        int slot = slotIndexOf(address);
+    int liveSlotIndexOf(final long address)
+    {
+        final int slot = slotIndexOf(address);
         return slot < 0 || isFree(slot) ? -1 : slot;
     }
 
     /** {@return the heap that carved this slab: the one its slots go back to} */
-    public SlabHeap heap() {
+    public SlabHeap heap()
+    {
         return heap;
     }
 
     /** Returns the size class of this slab's slots. */
-    public int classIndex() {
+    public int classIndex()
+    {
         return classIndex;
     }
 
     /** Returns the size of each slot in bytes. */
-    public int slotSizeBytes() {
+    public int slotSizeBytes()
+    {
         return slotSizeBytes;
     }
 
@@ -143,13 +158,15 @@ public final class Slab {
      * @param address any address
      * @return 0 to slot count - 1, or -1
      */
-    public int slotIndexOf(long address) {
-        long offset = address - baseAddress;
-        if (offset < 0 || offset >= slotSpanBytes) {
+    public int slotIndexOf(final long address)
+    {
+        final long offset = address - baseAddress;
+        if (offset < 0 || offset >= slotSpanBytes)
+        {
             return -1;
         }
-        int slot = (int) ((offset * slotReciprocal) >>> RECIPROCAL_SHIFT);
-        return (long) slot * slotSizeBytes == offset ? slot : -1;
+        final int slot = (int)((offset * slotReciprocal) >>> RECIPROCAL_SHIFT);
+        return (long)slot * slotSizeBytes == offset ? slot : -1;
     }
 
     /**
@@ -158,9 +175,10 @@ public final class Slab {
      * @param slot from {@link #slotIndexOf(long)}
      * @return false if it was already marked (the caller's bookkeeping is broken)
      */
-    public boolean markLive(int slot) {
-        byte[] live = liveSlots;
-        boolean was = live[slot] != 0;
+    public boolean markLive(final int slot)
+    {
+        final byte[] live = liveSlots;
+        final boolean was = live[slot] != 0;
         live[slot] = 1;
         return !was;
     }
@@ -171,9 +189,11 @@ public final class Slab {
      * @param slot from {@link #slotIndexOf(long)}
      * @return false if it was not marked live (a double free, or an address never handed out); nothing changed
      */
-    public boolean clearLive(int slot) {
-        byte[] live = liveSlots;
-        if (live[slot] == 0) {
+    public boolean clearLive(final int slot)
+    {
+        final byte[] live = liveSlots;
+        if (live[slot] == 0)
+        {
             return false;
         }
         live[slot] = 0;
@@ -181,56 +201,69 @@ public final class Slab {
     }
 
     /** Returns whether a slot is marked live (in a caller's hands). */
-    public boolean isLive(int slot) {
+    public boolean isLive(final int slot)
+    {
         return liveSlots[slot] != 0;
     }
 
     /** Marks a slot free; {@code slot} must come from {@link #liveSlotIndexOf(long)}. */
-    void freeSlot(int slot) {
-        int word = slot >>> 6;
+    void freeSlot(final int slot)
+    {
+        final int word = slot >>> 6;
         freeSlotBits[word] |= 1L << slot; // shifts use the low 6 bits: the bit within the word
         wordsWithFreeSlots |= 1L << word;
         usedSlots--;
     }
 
-    boolean isFree(int slot) {
+    boolean isFree(final int slot)
+    {
         return (freeSlotBits[slot >>> 6] & (1L << slot)) != 0;
     }
 
     /** Says why {@code address}, within this slab but not a live slot start, cannot be freed. Error path only. */
-    String problemWith(long address) {
-        long offset = address - baseAddress;
-        if (offset % slotSizeBytes != 0) {
+    String problemWith(final long address)
+    {
+        final long offset = address - baseAddress;
+        if (offset % slotSizeBytes != 0)
+        {
             return "not the start of a " + slotSizeBytes + "-byte slot (interior pointer)";
         }
-        if (offset / slotSizeBytes >= slotCount) {
+        if (offset / slotSizeBytes >= slotCount)
+        {
             return "in the unused tail of a slab of " + slotSizeBytes + "-byte slots";
         }
         return "the " + slotSizeBytes + "-byte slot there is already free (double free, or never allocated)";
     }
 
     /** Counts the free bits and checks them against the counters; for {@link SlabHeap#verifyInvariants()}. */
-    void verify() {
+    void verify()
+    {
         int freeBits = 0;
-        for (int w = 0; w < BITMAP_WORDS; w++) {
-            long bits = freeSlotBits[w];
+        for (int w = 0; w < BITMAP_WORDS; w++)
+        {
+            final long bits = freeSlotBits[w];
             freeBits += Long.bitCount(bits);
             check(((wordsWithFreeSlots >>> w) & 1) == (bits != 0 ? 1 : 0), "summary bit of word " + w + " is wrong");
             check((bits & ~bitsOfRealSlots(w)) == 0, "free bits beyond the last slot in word " + w);
         }
-        check(freeBits == slotCount - usedSlots, "free bits " + freeBits + " but " + usedSlots + " of " + slotCount + " used");
+        check(freeBits == slotCount - usedSlots,
+            "free bits " + freeBits + " but " + usedSlots + " of " + slotCount + " used");
         check(usedSlots > 0, "an empty slab was not given back to its chunk");
     }
 
     /** The bits of bitmap word {@code w} that stand for slots of this slab (the rest must stay 0). */
-    private long bitsOfRealSlots(int w) {
-        int slotsInWord = Math.min(Math.max(slotCount - w * Long.SIZE, 0), Long.SIZE);
+    private long bitsOfRealSlots(final int w)
+    {
+        final int slotsInWord = Math.min(Math.max(slotCount - w * Long.SIZE, 0), Long.SIZE);
         return slotsInWord == Long.SIZE ? -1L : (1L << slotsInWord) - 1;
     }
 
-    private void check(boolean condition, String problem) {
-        if (!condition) {
-            throw new IllegalStateException("slab at 0x" + Long.toHexString(baseAddress) + " (class " + classIndex + "): " + problem);
+    private void check(final boolean condition, final String problem)
+    {
+        if (!condition)
+        {
+            throw new IllegalStateException("slab at 0x" + Long.toHexString(baseAddress) + " (class " + classIndex +
+                "): " + problem);
         }
     }
 }

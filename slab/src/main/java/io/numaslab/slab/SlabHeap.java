@@ -24,8 +24,8 @@ import java.util.Objects;
  *
  * <p>Allocating and freeing a class whose slab has room allocate no Java objects.
  */
-public final class SlabHeap {
-
+public final class SlabHeap
+{
     private final ChunkSource source;
     private final ChunkTable table;
     private final SizeClasses classes;
@@ -54,15 +54,18 @@ public final class SlabHeap {
      * @throws IllegalArgumentException if the source and the table disagree on the chunk size, the chunk size is not
      *                                  a power of two from 256 KiB to 1 GiB, or {@code retainedEmptyChunks} is negative
      */
-    public SlabHeap(ChunkSource source, ChunkTable table, int retainedEmptyChunks) {
+    public SlabHeap(final ChunkSource source, final ChunkTable table, final int retainedEmptyChunks)
+    {
         this.source = Objects.requireNonNull(source, "source");
         this.table = Objects.requireNonNull(table, "table");
         this.chunkSizeBytes = Chunk.checkSizeBytes(source.chunkSizeBytes());
-        if (table.chunkSizeBytes() != chunkSizeBytes) {
-            throw new IllegalArgumentException("the chunk source hands out chunks of " + chunkSizeBytes
-                    + " bytes but the chunk table holds chunks of " + table.chunkSizeBytes() + " bytes");
+        if (table.chunkSizeBytes() != chunkSizeBytes)
+        {
+            throw new IllegalArgumentException("the chunk source hands out chunks of " + chunkSizeBytes +
+                " bytes but the chunk table holds chunks of " + table.chunkSizeBytes() + " bytes");
         }
-        if (retainedEmptyChunks < 0) {
+        if (retainedEmptyChunks < 0)
+        {
             throw new IllegalArgumentException("retainedEmptyChunks is " + retainedEmptyChunks + ": must be 0 or more");
         }
         this.retainedEmptyChunks = retainedEmptyChunks;
@@ -78,17 +81,20 @@ public final class SlabHeap {
      *
      * @param owner any object, or null
      */
-    public void setOwner(Object owner) {
+    public void setOwner(final Object owner)
+    {
         this.owner = owner;
     }
 
     /** {@return the table this heap registers its chunks (and maps its slabs) in} */
-    ChunkTable table() {
+    ChunkTable table()
+    {
         return table;
     }
 
     /** Returns the object set by {@link #setOwner(Object)}, or null. */
-    public Object owner() {
+    public Object owner()
+    {
         return owner;
     }
 
@@ -104,8 +110,10 @@ public final class SlabHeap {
      * @return the address, or 0 if the chunk source has no more chunks (the caller turns that into its own error)
      * @throws IllegalArgumentException if {@code sizeBytes} is 0, negative or above {@link #maxAllocationBytes()}
      */
-    public long allocate(int sizeBytes) {
-        if (sizeBytes > 0 && sizeBytes <= SizeClasses.MAX_SMALL_SIZE_BYTES) {
+    public long allocate(final int sizeBytes)
+    {
+        if (sizeBytes > 0 && sizeBytes <= SizeClasses.MAX_SMALL_SIZE_BYTES)
+        {
             return allocateSlot(SizeClasses.classIndexOf(sizeBytes));
         }
         return allocateRun(sizeBytes);
@@ -123,16 +131,20 @@ public final class SlabHeap {
      * @throws IllegalArgumentException  if the class index is out of range
      * @throws IndexOutOfBoundsException if {@code [offset, offset + max)} is not inside {@code out}
      */
-    public int allocateBatch(int classIndex, long[] out, int offset, int max) {
-        if (classIndex < 0 || classIndex >= SizeClasses.classCount()) {
-            throw new IllegalArgumentException("allocateBatch: class index " + classIndex + " is not in [0, "
-                    + SizeClasses.classCount() + ")");
+    public int allocateBatch(final int classIndex, final long[] out, final int offset, final int max)
+    {
+        if (classIndex < 0 || classIndex >= SizeClasses.classCount())
+        {
+            throw new IllegalArgumentException("allocateBatch: class index " + classIndex + " is not in [0, " +
+                SizeClasses.classCount() + ")");
         }
         Objects.checkFromIndexSize(offset, max, out.length);
         int filled = 0;
-        while (filled < max) {
-            Slab slab = slabWithFreeSlot(classIndex);
-            if (slab == null) {
+        while (filled < max)
+        {
+            final Slab slab = slabWithFreeSlot(classIndex);
+            if (slab == null)
+            {
                 break;
             }
             out[offset + filled++] = takeSlot(slab);
@@ -140,15 +152,18 @@ public final class SlabHeap {
         return filled;
     }
 
-    private long allocateSlot(int classIndex) {
-        Slab slab = slabWithFreeSlot(classIndex);
+    private long allocateSlot(final int classIndex)
+    {
+        final Slab slab = slabWithFreeSlot(classIndex);
         return slab == null ? 0 : takeSlot(slab);
     }
 
     /** Takes the lowest free slot of a slab that has one, and counts it. */
-    private long takeSlot(Slab slab) {
-        long address = slab.allocateSlot();
-        if (slab.isFull()) {
+    private long takeSlot(final Slab slab)
+    {
+        final long address = slab.allocateSlot();
+        if (slab.isFull())
+        {
             unlink(slab); // only slabs with a free slot stay on the list, so the next allocate need not search
         }
         usedSlotsByClass[slab.classIndex]++;
@@ -158,13 +173,16 @@ public final class SlabHeap {
     }
 
     /** The first slab of the class with a free slot, carving a new one if there is none; null if out of chunks. */
-    private Slab slabWithFreeSlot(int classIndex) {
+    private Slab slabWithFreeSlot(final int classIndex)
+    {
         Slab slab = slabsWithFreeSlots[classIndex];
-        if (slab != null) {
+        if (slab != null)
+        {
             return slab;
         }
-        Chunk chunk = chunkWithFreePages(classes.slabPages(classIndex));
-        if (chunk == null) {
+        final Chunk chunk = chunkWithFreePages(classes.slabPages(classIndex));
+        if (chunk == null)
+        {
             return null;
         }
         slab = chunk.carveSlab(classIndex, classes);
@@ -173,17 +191,21 @@ public final class SlabHeap {
         return slab;
     }
 
-    private long allocateRun(int sizeBytes) {
-        if (sizeBytes <= 0 || sizeBytes > chunkSizeBytes) {
-            throw new IllegalArgumentException("allocate(" + sizeBytes + " bytes): sizes must be from 1 to "
-                    + chunkSizeBytes + " bytes (one chunk); allocate larger blocks outside the slab heap or use larger chunks");
+    private long allocateRun(final int sizeBytes)
+    {
+        if (sizeBytes <= 0 || sizeBytes > chunkSizeBytes)
+        {
+            throw new IllegalArgumentException("allocate(" + sizeBytes + " bytes): sizes must be from 1 to " +
+                chunkSizeBytes +
+                " bytes (one chunk); allocate larger blocks outside the slab heap or use larger chunks");
         }
-        int pages = (sizeBytes + Chunk.PAGE_SIZE_BYTES - 1) >>> Chunk.PAGE_SHIFT;
-        Chunk chunk = chunkWithFreePages(pages);
-        if (chunk == null) {
+        final int pages = (sizeBytes + Chunk.PAGE_SIZE_BYTES - 1) >>> Chunk.PAGE_SHIFT;
+        final Chunk chunk = chunkWithFreePages(pages);
+        if (chunk == null)
+        {
             return 0;
         }
-        usedBytes += (long) pages * Chunk.PAGE_SIZE_BYTES;
+        usedBytes += (long)pages * Chunk.PAGE_SIZE_BYTES;
         return chunk.carveRun(pages);
     }
 
@@ -192,29 +214,36 @@ public final class SlabHeap {
      * slabs and runs into the chunks at the front, so the others get a chance to empty out), else a new chunk from
      * the source; null if the source has none. Called once per new slab or page run, never per slot.
      */
-    private Chunk chunkWithFreePages(int pages) {
-        for (int i = 0; i < chunkCount; i++) {
-            Chunk chunk = chunks[i];
-            if (chunk.hasFreeStretch(pages)) {
+    private Chunk chunkWithFreePages(final int pages)
+    {
+        for (int i = 0; i < chunkCount; i++)
+        {
+            final Chunk chunk = chunks[i];
+            if (chunk.hasFreeStretch(pages))
+            {
                 return chunk;
             }
         }
         return acquireChunk();
     }
 
-    private Chunk acquireChunk() {
-        long baseAddress = source.acquireChunk();
-        if (baseAddress == 0) {
+    private Chunk acquireChunk()
+    {
+        final long baseAddress = source.acquireChunk();
+        if (baseAddress == 0)
+        {
             return null;
         }
-        if ((baseAddress & (chunkSizeBytes - 1)) != 0) {
+        if ((baseAddress & (chunkSizeBytes - 1)) != 0)
+        {
             source.releaseChunk(baseAddress);
-            throw new IllegalStateException("the chunk source returned chunk 0x" + Long.toHexString(baseAddress)
-                    + ", which is not aligned to its chunk size of " + chunkSizeBytes + " bytes; it was released again");
+            throw new IllegalStateException("the chunk source returned chunk 0x" + Long.toHexString(baseAddress) +
+                ", which is not aligned to its chunk size of " + chunkSizeBytes + " bytes; it was released again");
         }
-        Chunk chunk = new Chunk(this, baseAddress, chunkSizeBytes);
+        final Chunk chunk = new Chunk(this, baseAddress, chunkSizeBytes);
         table.register(chunk);
-        if (chunkCount == chunks.length) {
+        if (chunkCount == chunks.length)
+        {
             chunks = Arrays.copyOf(chunks, chunkCount * 2);
         }
         chunks[chunkCount++] = chunk;
@@ -233,19 +262,25 @@ public final class SlabHeap {
      *                              (interior pointer), or was already freed; the message says which, and nothing is
      *                              changed
      */
-    public void free(long address) {
-        Chunk chunk = table.chunkOf(address);
-        if (chunk != null && chunk.heap() == this) {
-            int page = chunk.pageIndexOf(address);
-            byte kind = chunk.pageKind(page);
-            if (kind == Chunk.PAGE_SLAB) {
-                Slab slab = chunk.slabAt(page);
-                int slot = slab.liveSlotIndexOf(address);
-                if (slot >= 0) {
+    public void free(final long address)
+    {
+        final Chunk chunk = table.chunkOf(address);
+        if (chunk != null && chunk.heap() == this)
+        {
+            final int page = chunk.pageIndexOf(address);
+            final byte kind = chunk.pageKind(page);
+            if (kind == Chunk.PAGE_SLAB)
+            {
+                final Slab slab = chunk.slabAt(page);
+                final int slot = slab.liveSlotIndexOf(address);
+                if (slot >= 0)
+                {
                     freeSlot(slab, slot);
                     return;
                 }
-            } else if (kind == Chunk.PAGE_RUN && isRunStart(chunk, page, address)) {
+            }
+            else if (kind == Chunk.PAGE_RUN && isRunStart(chunk, page, address))
+            {
                 freeRun(chunk, chunk.runFirstPage(page));
                 return;
             }
@@ -253,35 +288,42 @@ public final class SlabHeap {
         throw new InvalidFreeException(address, problemWith(address));
     }
 
-    private void freeSlot(Slab slab, int slot) {
-        boolean wasFull = slab.isFull();
+    private void freeSlot(final Slab slab, final int slot)
+    {
+        final boolean wasFull = slab.isFull();
         slab.freeSlot(slot);
         usedSlotsByClass[slab.classIndex]--;
         freeSlotsByClass[slab.classIndex]++;
         usedBytes -= slab.slotSizeBytes;
-        if (wasFull) {
+        if (wasFull)
+        {
             link(slab); // it has a free slot again
         }
-        if (slab.isEmpty()) {
+        if (slab.isEmpty())
+        {
             retireSlab(slab);
         }
     }
 
     /** An empty slab gives its pages back, so any class (or a page run) can use them. */
-    private void retireSlab(Slab slab) {
+    private void retireSlab(final Slab slab)
+    {
         unlink(slab);
         freeSlotsByClass[slab.classIndex] -= slab.slotCount;
-        Chunk chunk = slab.chunk;
+        final Chunk chunk = slab.chunk;
         chunk.releaseRun(slab.firstPage);
-        if (chunk.isEmpty()) {
+        if (chunk.isEmpty())
+        {
             chunkBecameEmpty(chunk);
         }
     }
 
-    private void freeRun(Chunk chunk, int firstPage) {
-        usedBytes -= (long) chunk.runPageCount(firstPage) * Chunk.PAGE_SIZE_BYTES;
+    private void freeRun(final Chunk chunk, final int firstPage)
+    {
+        usedBytes -= (long)chunk.runPageCount(firstPage) * Chunk.PAGE_SIZE_BYTES;
         chunk.releaseRun(firstPage);
-        if (chunk.isEmpty()) {
+        if (chunk.isEmpty())
+        {
             chunkBecameEmpty(chunk);
         }
     }
@@ -291,29 +333,36 @@ public final class SlabHeap {
      * again does not map and unmap chunks each time; returns it to the source otherwise. Counting the empty chunks
      * walks the chunk list, which is fine: a chunk empties rarely.
      */
-    private void chunkBecameEmpty(Chunk chunk) {
+    private void chunkBecameEmpty(final Chunk chunk)
+    {
         int emptyChunks = 0;
-        for (int i = 0; i < chunkCount; i++) {
+        for (int i = 0; i < chunkCount; i++)
+        {
             emptyChunks += chunks[i].isEmpty() ? 1 : 0;
         }
-        if (emptyChunks <= retainedEmptyChunks) {
+        if (emptyChunks <= retainedEmptyChunks)
+        {
             return;
         }
         table.unregister(chunk); // first, so no thread finds a chunk whose memory is gone
-        int i = indexOfChunk(chunk);
+        final int i = indexOfChunk(chunk);
         chunks[i] = chunks[--chunkCount];
         chunks[chunkCount] = null;
         source.releaseChunk(chunk.baseAddress());
         chunkReleases++;
     }
 
-    private int indexOfChunk(Chunk chunk) {
-        for (int i = 0; i < chunkCount; i++) {
-            if (chunks[i] == chunk) {
+    private int indexOfChunk(final Chunk chunk)
+    {
+        for (int i = 0; i < chunkCount; i++)
+        {
+            if (chunks[i] == chunk)
+            {
                 return i;
             }
         }
-        throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) + " is not held by this heap");
+        throw new IllegalStateException("chunk at 0x" + Long.toHexString(chunk.baseAddress()) +
+            " is not held by this heap");
     }
 
     // ---------------------------------------------------------------- queries
@@ -326,67 +375,84 @@ public final class SlabHeap {
      * @throws IllegalArgumentException if the address is not the start of a live allocation of this heap; the
      *                                  message says what it is instead
      */
-    public int usableSize(long address) {
-        Chunk chunk = table.chunkOf(address);
-        if (chunk != null && chunk.heap() == this) {
-            int page = chunk.pageIndexOf(address);
-            byte kind = chunk.pageKind(page);
-            if (kind == Chunk.PAGE_SLAB) {
-                Slab slab = chunk.slabAt(page);
-                if (slab.liveSlotIndexOf(address) >= 0) {
+    public int usableSize(final long address)
+    {
+        final Chunk chunk = table.chunkOf(address);
+        if (chunk != null && chunk.heap() == this)
+        {
+            final int page = chunk.pageIndexOf(address);
+            final byte kind = chunk.pageKind(page);
+            if (kind == Chunk.PAGE_SLAB)
+            {
+                final Slab slab = chunk.slabAt(page);
+                if (slab.liveSlotIndexOf(address) >= 0)
+                {
                     return slab.slotSizeBytes;
                 }
-            } else if (kind == Chunk.PAGE_RUN && isRunStart(chunk, page, address)) {
+            }
+            else if (kind == Chunk.PAGE_RUN && isRunStart(chunk, page, address))
+            {
                 return chunk.runPageCount(page) * Chunk.PAGE_SIZE_BYTES;
             }
         }
         throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) + "): " + problemWith(address));
     }
 
-    private static boolean isRunStart(Chunk chunk, int page, long address) {
+    private static boolean isRunStart(final Chunk chunk, final int page, final long address)
+    {
         return address == chunk.pageAddress(chunk.runFirstPage(page));
     }
 
     /** Says why {@code address} is not the start of a live allocation of this heap. Error path only. */
-    private String problemWith(long address) {
-        Chunk chunk = table.chunkOf(address);
-        if (chunk == null) {
+    private String problemWith(final long address)
+    {
+        final Chunk chunk = table.chunkOf(address);
+        if (chunk == null)
+        {
             return "not inside any chunk in the chunk table (never allocated, or its chunk was already returned)";
         }
-        if (chunk.heap() != this) {
+        if (chunk.heap() != this)
+        {
             return "inside a chunk of another SlabHeap; free it through the heap that allocated it (Chunk.heap())";
         }
-        int page = chunk.pageIndexOf(address);
-        return switch (chunk.pageKind(page)) {
+        final int page = chunk.pageIndexOf(address);
+        return switch (chunk.pageKind(page))
+        {
             case Chunk.PAGE_SLAB -> chunk.slabAt(page).problemWith(address);
-            case Chunk.PAGE_RUN -> "inside the " + chunk.runPageCount(page) * Chunk.PAGE_SIZE_BYTES + "-byte page run at 0x"
-                    + Long.toHexString(chunk.pageAddress(chunk.runFirstPage(page))) + " (interior pointer)";
+            case Chunk.PAGE_RUN -> "inside the " + chunk.runPageCount(page) * Chunk.PAGE_SIZE_BYTES +
+                "-byte page run at 0x" +
+                Long.toHexString(chunk.pageAddress(chunk.runFirstPage(page))) + " (interior pointer)";
             default -> "inside a free page (double free, or never allocated)";
         };
     }
 
     /** {@return the largest size {@link #allocate(int)} serves: one chunk} */
-    public int maxAllocationBytes() {
+    public int maxAllocationBytes()
+    {
         return chunkSizeBytes;
     }
 
     /** {@return the size classes and slab geometry this heap uses} */
-    public SizeClasses sizeClasses() {
+    public SizeClasses sizeClasses()
+    {
         return classes;
     }
 
     /** {@return the bytes of all chunks this heap holds, in use or not: {@code chunkCount() * chunkSizeBytes}} */
-    public long reservedBytes() {
-        return (long) chunkCount * chunkSizeBytes;
+    public long reservedBytes()
+    {
+        return (long)chunkCount * chunkSizeBytes;
     }
 
     /** {@return the bytes of all live allocations, each counted at its usable size (class size or run length)} */
-    public long usedBytes() {
+    public long usedBytes()
+    {
         return usedBytes;
     }
 
     /** {@return the number of chunks this heap holds, including the empty ones it keeps} */
-    public int chunkCount() {
+    public int chunkCount()
+    {
         return chunkCount;
     }
 
@@ -397,7 +463,8 @@ public final class SlabHeap {
      * @return the number of slots of that class handed out and not freed
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public long usedSlots(int classIndex) {
+    public long usedSlots(final int classIndex)
+    {
         return usedSlotsByClass[classIndex];
     }
 
@@ -408,40 +475,50 @@ public final class SlabHeap {
      * @return the free slots of all slabs of that class
      * @throws ArrayIndexOutOfBoundsException if the class index is out of range
      */
-    public long freeSlots(int classIndex) {
+    public long freeSlots(final int classIndex)
+    {
         return freeSlotsByClass[classIndex];
     }
 
     /** {@return how many chunks this heap has acquired from its source so far} */
-    public long chunkAcquires() {
+    public long chunkAcquires()
+    {
         return chunkAcquires;
     }
 
     /** {@return how many chunks this heap has released to its source so far} */
-    public long chunkReleases() {
+    public long chunkReleases()
+    {
         return chunkReleases;
     }
 
     // ---------------------------------------------------------------- free lists
 
     /** Pushes a slab that has a free slot on the front of its class list: it is the next to serve. */
-    private void link(Slab slab) {
-        Slab head = slabsWithFreeSlots[slab.classIndex];
+    private void link(final Slab slab)
+    {
+        final Slab head = slabsWithFreeSlots[slab.classIndex];
         slab.previousWithFree = null;
         slab.nextWithFree = head;
-        if (head != null) {
+        if (head != null)
+        {
             head.previousWithFree = slab;
         }
         slabsWithFreeSlots[slab.classIndex] = slab;
     }
 
-    private void unlink(Slab slab) {
-        if (slab.previousWithFree != null) {
+    private void unlink(final Slab slab)
+    {
+        if (slab.previousWithFree != null)
+        {
             slab.previousWithFree.nextWithFree = slab.nextWithFree;
-        } else {
+        }
+        else
+        {
             slabsWithFreeSlots[slab.classIndex] = slab.nextWithFree;
         }
-        if (slab.nextWithFree != null) {
+        if (slab.nextWithFree != null)
+        {
             slab.nextWithFree.previousWithFree = slab.previousWithFree;
         }
         slab.previousWithFree = null;
@@ -456,73 +533,91 @@ public final class SlabHeap {
      *
      * @throws IllegalStateException naming the first inconsistency found
      */
-    public void verifyInvariants() {
-        long[] usedSlots = new long[SizeClasses.classCount()];
-        long[] freeSlots = new long[SizeClasses.classCount()];
-        int[] slabsWithRoom = new int[SizeClasses.classCount()];
+    public void verifyInvariants()
+    {
+        final long[] usedSlots = new long[SizeClasses.classCount()];
+        final long[] freeSlots = new long[SizeClasses.classCount()];
+        final int[] slabsWithRoom = new int[SizeClasses.classCount()];
         long used = 0;
         int emptyChunks = 0;
-        for (int i = 0; i < chunkCount; i++) {
-            Chunk chunk = chunks[i];
+        for (int i = 0; i < chunkCount; i++)
+        {
+            final Chunk chunk = chunks[i];
             check(chunk.heap() == this && table.chunkOf(chunk.baseAddress()) == chunk,
-                    "chunk 0x" + Long.toHexString(chunk.baseAddress()) + " is not registered as this heap's");
+                "chunk 0x" + Long.toHexString(chunk.baseAddress()) + " is not registered as this heap's");
             chunk.verifyPageMap();
-            for (int p = 0; p < chunk.pageCount(); p++) {
-                Slab mapped = table.slabOf(chunk.pageAddress(p) + Chunk.PAGE_SIZE_BYTES / 2);
-                Slab expected = chunk.pageKind(p) == Chunk.PAGE_SLAB ? chunk.slabAt(p) : null;
-                check(mapped == expected, "chunk 0x" + Long.toHexString(chunk.baseAddress()) + ", page " + p
-                        + ": the slab map says " + mapped + " but the page map says " + expected);
+            for (int p = 0; p < chunk.pageCount(); p++)
+            {
+                final Slab mapped = table.slabOf(chunk.pageAddress(p) + Chunk.PAGE_SIZE_BYTES / 2);
+                final Slab expected = chunk.pageKind(p) == Chunk.PAGE_SLAB ? chunk.slabAt(p) : null;
+                check(mapped == expected, "chunk 0x" + Long.toHexString(chunk.baseAddress()) + ", page " + p +
+                    ": the slab map says " + mapped + " but the page map says " + expected);
             }
             emptyChunks += chunk.isEmpty() ? 1 : 0;
             int page = 0;
-            while (page < chunk.pageCount()) {
-                if (chunk.pageKind(page) == Chunk.PAGE_FREE) {
+            while (page < chunk.pageCount())
+            {
+                if (chunk.pageKind(page) == Chunk.PAGE_FREE)
+                {
                     page++;
                     continue;
                 }
-                if (chunk.pageKind(page) == Chunk.PAGE_RUN) {
-                    used += (long) chunk.runPageCount(page) * Chunk.PAGE_SIZE_BYTES;
-                } else if (chunk.pageKind(page) == Chunk.PAGE_SLAB) {
-                    Slab slab = chunk.slabAt(page);
+                if (chunk.pageKind(page) == Chunk.PAGE_RUN)
+                {
+                    used += (long)chunk.runPageCount(page) * Chunk.PAGE_SIZE_BYTES;
+                }
+                else if (chunk.pageKind(page) == Chunk.PAGE_SLAB)
+                {
+                    final Slab slab = chunk.slabAt(page);
                     slab.verify();
-                    int c = slab.classIndex;
+                    final int c = slab.classIndex;
                     check(chunk.runPageCount(page) == classes.slabPages(c) && slab.slotCount == classes.slotsPerSlab(c),
-                            "slab at 0x" + Long.toHexString(slab.baseAddress) + " does not have the geometry of class " + c);
+                        "slab at 0x" + Long.toHexString(slab.baseAddress) + " does not have the geometry of class " +
+                        c);
                     usedSlots[c] += slab.usedSlots;
                     freeSlots[c] += slab.slotCount - slab.usedSlots;
                     slabsWithRoom[c] += slab.isFull() ? 0 : 1;
-                    used += (long) slab.usedSlots * slab.slotSizeBytes;
+                    used += (long)slab.usedSlots * slab.slotSizeBytes;
                 }
                 page += chunk.runPageCount(page);
             }
         }
-        for (int c = 0; c < SizeClasses.classCount(); c++) {
-            check(usedSlots[c] == usedSlotsByClass[c], "class " + c + ": used slots " + usedSlotsByClass[c] + " but " + usedSlots[c] + " in slabs");
-            check(freeSlots[c] == freeSlotsByClass[c], "class " + c + ": free slots " + freeSlotsByClass[c] + " but " + freeSlots[c] + " in slabs");
-            check(countListed(c) == slabsWithRoom[c], "class " + c + ": " + slabsWithRoom[c] + " slabs have room but the list differs");
+        for (int c = 0; c < SizeClasses.classCount(); c++)
+        {
+            check(usedSlots[c] == usedSlotsByClass[c],
+                "class " + c + ": used slots " + usedSlotsByClass[c] + " but " + usedSlots[c] + " in slabs");
+            check(freeSlots[c] == freeSlotsByClass[c],
+                "class " + c + ": free slots " + freeSlotsByClass[c] + " but " + freeSlots[c] + " in slabs");
+            check(countListed(c) == slabsWithRoom[c],
+                "class " + c + ": " + slabsWithRoom[c] + " slabs have room but the list differs");
         }
         check(used == usedBytes, "used bytes " + usedBytes + " but " + used + " in slabs and runs");
         check(emptyChunks <= retainedEmptyChunks, emptyChunks + " empty chunks kept, limit " + retainedEmptyChunks);
     }
 
     /** Walks one class list, checking its links and that every slab on it has room; returns its length. */
-    private int countListed(int classIndex) {
+    private int countListed(final int classIndex)
+    {
         int count = 0;
-        long mostSlabsPossible = (long) chunkCount * (chunkSizeBytes / Chunk.PAGE_SIZE_BYTES);
+        final long mostSlabsPossible = (long)chunkCount * (chunkSizeBytes / Chunk.PAGE_SIZE_BYTES);
         Slab previous = null;
-        for (Slab slab = slabsWithFreeSlots[classIndex]; slab != null; slab = slab.nextWithFree) {
+        for (Slab slab = slabsWithFreeSlots[classIndex]; slab != null; slab = slab.nextWithFree)
+        {
             check(count <= mostSlabsPossible, "class " + classIndex + ": the list of slabs with room has a cycle");
-            check(slab.classIndex == classIndex && !slab.isFull() && slab.previousWithFree == previous
-                            && slab.chunk.pageKind(slab.firstPage) == Chunk.PAGE_SLAB && slab.chunk.slabAt(slab.firstPage) == slab,
-                    "class " + classIndex + ": slab at 0x" + Long.toHexString(slab.baseAddress) + " is wrongly on its list");
+            check(slab.classIndex == classIndex && !slab.isFull() && slab.previousWithFree == previous &&
+                    slab.chunk.pageKind(slab.firstPage) == Chunk.PAGE_SLAB && slab.chunk.slabAt(slab.firstPage) == slab,
+                "class " + classIndex + ": slab at 0x" + Long.toHexString(slab.baseAddress) +
+                " is wrongly on its list");
             previous = slab;
             count++;
         }
         return count;
     }
 
-    private static void check(boolean condition, String problem) {
-        if (!condition) {
+    private static void check(final boolean condition, final String problem)
+    {
+        if (!condition)
+        {
             throw new IllegalStateException("SlabHeap invariant broken: " + problem);
         }
     }

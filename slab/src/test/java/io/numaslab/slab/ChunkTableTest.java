@@ -9,20 +9,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class ChunkTableTest {
-
+class ChunkTableTest
+{
     private static final int CHUNK = Chunk.DEFAULT_SIZE_BYTES;
     private static final long BASE = FakeChunkSource.FIRST_BASE_ADDRESS;
 
     private final ChunkTable table = new ChunkTable(CHUNK);
 
-    private static Chunk chunkAt(long baseAddress) {
+    private static Chunk chunkAt(final long baseAddress)
+    {
         return new Chunk(null, baseAddress, CHUNK);
     }
 
     @Test
-    void everyAddressInsideARegisteredChunkFindsIt() {
-        Chunk chunk = chunkAt(BASE + 3L * CHUNK);
+    void everyAddressInsideARegisteredChunkFindsIt()
+    {
+        final Chunk chunk = chunkAt(BASE + 3L * CHUNK);
         table.register(chunk);
         assertSame(chunk, table.chunkOf(chunk.baseAddress()));
         assertSame(chunk, table.chunkOf(chunk.baseAddress() + 12345));
@@ -30,8 +32,9 @@ class ChunkTableTest {
     }
 
     @Test
-    void addressesOutsideRegisteredChunksFindNothing() {
-        Chunk chunk = chunkAt(BASE + 3L * CHUNK);
+    void addressesOutsideRegisteredChunksFindNothing()
+    {
+        final Chunk chunk = chunkAt(BASE + 3L * CHUNK);
         table.register(chunk);
         assertNull(table.chunkOf(chunk.baseAddress() - 1));
         assertNull(table.chunkOf(chunk.baseAddress() + CHUNK));
@@ -40,9 +43,10 @@ class ChunkTableTest {
     }
 
     @Test
-    void unregisteringRemovesOnlyThatChunk() {
-        Chunk a = chunkAt(BASE);
-        Chunk b = chunkAt(BASE + CHUNK);
+    void unregisteringRemovesOnlyThatChunk()
+    {
+        final Chunk a = chunkAt(BASE);
+        final Chunk b = chunkAt(BASE + CHUNK);
         table.register(a);
         table.register(b);
         table.unregister(a);
@@ -52,26 +56,29 @@ class ChunkTableTest {
     }
 
     @Test
-    void theSlabMapFindsACarvedSlabFromEveryPageItCoversAndNothingOnceReleased() {
-        SlabHeap heap = new SlabHeap(FakeChunkSource.unlimited(CHUNK), table, 0);
-        long address = heap.allocate(40_000); // a class whose slab spans several 64 KiB pages
-        Chunk chunk = table.chunkOf(address);
-        Slab slab = chunk.slabOf(address);
-        int pages = chunk.runPageCount(chunk.pageIndexOf(address));
+    void theSlabMapFindsACarvedSlabFromEveryPageItCoversAndNothingOnceReleased()
+    {
+        final SlabHeap heap = new SlabHeap(FakeChunkSource.unlimited(CHUNK), table, 0);
+        final long address = heap.allocate(40_000); // a class whose slab spans several 64 KiB pages
+        final Chunk chunk = table.chunkOf(address);
+        final Slab slab = chunk.slabOf(address);
+        final int pages = chunk.runPageCount(chunk.pageIndexOf(address));
         assertTrue(pages > 1, "a multi-page slab");
-        for (int p = 0; p < pages; p++) {
-            long pageStart = slab.baseAddress + (long) p * Chunk.PAGE_SIZE_BYTES;
+        for (int p = 0; p < pages; p++)
+        {
+            final long pageStart = slab.baseAddress + (long)p * Chunk.PAGE_SIZE_BYTES;
             assertSame(slab, table.slabOf(pageStart));
             assertSame(slab, table.slabOf(pageStart + Chunk.PAGE_SIZE_BYTES - 1));
         }
-        assertNull(table.slabOf(slab.baseAddress + (long) pages * Chunk.PAGE_SIZE_BYTES), "the page after the slab");
+        assertNull(table.slabOf(slab.baseAddress + (long)pages * Chunk.PAGE_SIZE_BYTES), "the page after the slab");
         heap.free(address);
         assertNull(table.slabOf(address), "the slab was retired: its pages are no slab's");
         assertEquals(-1, slab.slotIndexOf(address), "a released slab claims no address");
     }
 
     @Test
-    void theSlabMapAnswersNothingForAddressesBeyondUserSpace() {
+    void theSlabMapAnswersNothingForAddressesBeyondUserSpace()
+    {
         assertNull(table.slabOf(-1L));
         assertNull(table.slabOf(1L << 48));
         assertNull(table.slabOf(Long.MIN_VALUE));
@@ -80,29 +87,35 @@ class ChunkTableTest {
     }
 
     @Test
-    void registeringTheSameMemoryTwiceIsRefused() {
+    void registeringTheSameMemoryTwiceIsRefused()
+    {
         table.register(chunkAt(BASE));
         assertThrows(IllegalStateException.class, () -> table.register(chunkAt(BASE)));
     }
 
     @Test
-    void unregisteringAnUnknownChunkIsRefused() {
+    void unregisteringAnUnknownChunkIsRefused()
+    {
         assertThrows(IllegalStateException.class, () -> table.unregister(chunkAt(BASE)));
     }
 
     @Test
-    void chunksOfAnotherSizeAreRefused() {
+    void chunksOfAnotherSizeAreRefused()
+    {
         assertThrows(IllegalStateException.class, () -> table.register(new Chunk(null, BASE, CHUNK * 2)));
     }
 
     @Test
-    void thousandsOfChunksAreAllFound() {
-        Chunk[] chunks = new Chunk[5000];
-        for (int i = 0; i < chunks.length; i++) {
-            chunks[i] = chunkAt(BASE + (long) i * 7 * CHUNK); // spaced out, as chunks of several heaps would be
+    void thousandsOfChunksAreAllFound()
+    {
+        final Chunk[] chunks = new Chunk[5000];
+        for (int i = 0; i < chunks.length; i++)
+        {
+            chunks[i] = chunkAt(BASE + (long)i * 7 * CHUNK); // spaced out, as chunks of several heaps would be
             table.register(chunks[i]);
         }
-        for (Chunk chunk : chunks) {
+        for (final Chunk chunk : chunks)
+        {
             assertSame(chunk, table.chunkOf(chunk.baseAddress() + CHUNK / 2));
             assertNull(table.chunkOf(chunk.baseAddress() + CHUNK));
         }
@@ -110,27 +123,34 @@ class ChunkTableTest {
     }
 
     @Test
-    void readersOnOtherThreadsNeverSeeAWrongChunk() throws InterruptedException {
-        Chunk stable = chunkAt(BASE);
+    void readersOnOtherThreadsNeverSeeAWrongChunk() throws InterruptedException
+    {
+        final Chunk stable = chunkAt(BASE);
         table.register(stable);
-        AtomicReference<String> failure = new AtomicReference<>();
-        Thread reader = new Thread(() -> {
-            for (int i = 0; i < 2_000_000 && failure.get() == null; i++) {
-                long address = BASE + (long) (i % 64) * CHUNK + 100;
-                Chunk found = table.chunkOf(address);
-                if (found != null && !found.contains(address) || (i % 64 == 0 && found != stable)) {
+        final AtomicReference<String> failure = new AtomicReference<>();
+        final Thread reader = new Thread(() ->
+        {
+            for (int i = 0; i < 2_000_000 && failure.get() == null; i++)
+            {
+                final long address = BASE + (long)(i % 64) * CHUNK + 100;
+                final Chunk found = table.chunkOf(address);
+                if (found != null && !found.contains(address) || (i % 64 == 0 && found != stable))
+                {
                     failure.set("chunkOf(0x" + Long.toHexString(address) + ") returned " + found);
                 }
             }
         });
         reader.start();
-        for (int round = 0; round < 200; round++) {
-            Chunk[] churn = new Chunk[63];
-            for (int i = 0; i < churn.length; i++) {
-                churn[i] = chunkAt(BASE + (long) (i + 1) * CHUNK);
+        for (int round = 0; round < 200; round++)
+        {
+            final Chunk[] churn = new Chunk[63];
+            for (int i = 0; i < churn.length; i++)
+            {
+                churn[i] = chunkAt(BASE + (long)(i + 1) * CHUNK);
                 table.register(churn[i]);
             }
-            for (Chunk chunk : churn) {
+            for (final Chunk chunk : churn)
+            {
                 table.unregister(chunk);
             }
         }

@@ -11,8 +11,8 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class ChunkTest {
-
+class ChunkTest
+{
     private static final long BASE = FakeChunkSource.FIRST_BASE_ADDRESS;
     private static final int PAGE = Chunk.PAGE_SIZE_BYTES;
 
@@ -20,7 +20,8 @@ class ChunkTest {
     private final Chunk chunk = new Chunk(null, BASE, Chunk.DEFAULT_SIZE_BYTES);
 
     @Test
-    void aDefaultChunkHas32PagesAllFree() {
+    void aDefaultChunkHas32PagesAllFree()
+    {
         assertEquals(32, chunk.pageCount());
         assertEquals(32, chunk.freePageCount());
         assertTrue(chunk.isEmpty());
@@ -28,9 +29,10 @@ class ChunkTest {
     }
 
     @Test
-    void slabsAndRunsTakeTheLowestFreePages() {
-        Slab slab = chunk.carveSlab(SizeClasses.classIndexOf(48), classes);
-        long run = chunk.carveRun(3);
+    void slabsAndRunsTakeTheLowestFreePages()
+    {
+        final Slab slab = chunk.carveSlab(SizeClasses.classIndexOf(48), classes);
+        final long run = chunk.carveRun(3);
         assertEquals(BASE, slab.baseAddress);
         assertEquals(BASE + PAGE, run);
         assertEquals(28, chunk.freePageCount());
@@ -38,11 +40,13 @@ class ChunkTest {
     }
 
     @Test
-    void everyPageOfARunKnowsItsFirstPage() {
+    void everyPageOfARunKnowsItsFirstPage()
+    {
         chunk.carveRun(2);
-        long run = chunk.carveRun(4);
-        int first = chunk.pageIndexOf(run);
-        for (int page = first; page < first + 4; page++) {
+        final long run = chunk.carveRun(4);
+        final int first = chunk.pageIndexOf(run);
+        for (int page = first; page < first + 4; page++)
+        {
             assertEquals(Chunk.PAGE_RUN, chunk.pageKind(page));
             assertEquals(first, chunk.runFirstPage(page));
             assertEquals(4, chunk.runPageCount(page));
@@ -51,19 +55,22 @@ class ChunkTest {
     }
 
     @Test
-    void everyPageOfASlabLeadsToTheSameSlab() {
-        int c = SizeClasses.classIndexOf(53248);
-        Slab slab = chunk.carveSlab(c, classes);
-        for (int page = 0; page < classes.slabPages(c); page++) {
+    void everyPageOfASlabLeadsToTheSameSlab()
+    {
+        final int c = SizeClasses.classIndexOf(53248);
+        final Slab slab = chunk.carveSlab(c, classes);
+        for (int page = 0; page < classes.slabPages(c); page++)
+        {
             assertEquals(Chunk.PAGE_SLAB, chunk.pageKind(page));
             assertSame(slab, chunk.slabAt(page));
         }
     }
 
     @Test
-    void releasedNeighbouringRunsMergeIntoOneFreeStretch() {
-        long a = chunk.carveRun(10);
-        long b = chunk.carveRun(10);
+    void releasedNeighbouringRunsMergeIntoOneFreeStretch()
+    {
+        final long a = chunk.carveRun(10);
+        final long b = chunk.carveRun(10);
         chunk.carveRun(12);
         assertEquals(0, chunk.carveRun(1));
         chunk.releaseRun(chunk.pageIndexOf(a));
@@ -73,12 +80,15 @@ class ChunkTest {
     }
 
     @Test
-    void aRunLongerThanAnyFreeStretchIsRefusedEvenIfEnoughPagesAreFree() {
-        long[] runs = new long[32];
-        for (int i = 0; i < 32; i++) {
+    void aRunLongerThanAnyFreeStretchIsRefusedEvenIfEnoughPagesAreFree()
+    {
+        final long[] runs = new long[32];
+        for (int i = 0; i < 32; i++)
+        {
             runs[i] = chunk.carveRun(1);
         }
-        for (int i = 0; i < 32; i += 2) {
+        for (int i = 0; i < 32; i += 2)
+        {
             chunk.releaseRun(chunk.pageIndexOf(runs[i]));
         }
         assertEquals(16, chunk.freePageCount());
@@ -88,7 +98,8 @@ class ChunkTest {
     }
 
     @Test
-    void aWholeChunkIsOneRun() {
+    void aWholeChunkIsOneRun()
+    {
         assertEquals(BASE, chunk.carveRun(32));
         assertEquals(0, chunk.freePageCount());
         chunk.releaseRun(0);
@@ -96,11 +107,13 @@ class ChunkTest {
     }
 
     @Test
-    void aSlabHandsOutEachSlotOnceLowestFirstAlignedToTheClassSize() {
-        int c = SizeClasses.classIndexOf(48);
-        Slab slab = chunk.carveSlab(c, classes);
-        for (int slot = 0; slot < classes.slotsPerSlab(c); slot++) {
-            long address = slab.allocateSlot();
+    void aSlabHandsOutEachSlotOnceLowestFirstAlignedToTheClassSize()
+    {
+        final int c = SizeClasses.classIndexOf(48);
+        final Slab slab = chunk.carveSlab(c, classes);
+        for (int slot = 0; slot < classes.slotsPerSlab(c); slot++)
+        {
+            final long address = slab.allocateSlot();
             assertEquals(BASE + slot * 48L, address);
             assertEquals(slot, slab.liveSlotIndexOf(address));
         }
@@ -108,10 +121,12 @@ class ChunkTest {
     }
 
     @Test
-    void aFreedSlotIsTheNextHandedOut() {
-        Slab slab = chunk.carveSlab(SizeClasses.classIndexOf(16), classes);
-        Set<Long> addresses = new HashSet<>();
-        for (int i = 0; i < 1000; i++) {
+    void aFreedSlotIsTheNextHandedOut()
+    {
+        final Slab slab = chunk.carveSlab(SizeClasses.classIndexOf(16), classes);
+        final Set<Long> addresses = new HashSet<>();
+        for (int i = 0; i < 1000; i++)
+        {
             addresses.add(slab.allocateSlot());
         }
         assertEquals(1000, addresses.size());
@@ -123,16 +138,18 @@ class ChunkTest {
     }
 
     @Test
-    void aReusedSlabForgetsItsPreviousClass() {
-        int big = SizeClasses.classIndexOf(16);
-        Slab slab = chunk.carveSlab(big, classes);
-        long first = slab.allocateSlot();
+    void aReusedSlabForgetsItsPreviousClass()
+    {
+        final int big = SizeClasses.classIndexOf(16);
+        final Slab slab = chunk.carveSlab(big, classes);
+        final long first = slab.allocateSlot();
         slab.freeSlot(slab.liveSlotIndexOf(first));
         chunk.releaseRun(slab.firstPage);
-        Slab reused = chunk.carveSlab(SizeClasses.classIndexOf(65536), classes);
+        final Slab reused = chunk.carveSlab(SizeClasses.classIndexOf(65536), classes);
         assertSame(slab, reused);
         assertEquals(8, reused.slotCount);
-        for (int slot = 0; slot < 8; slot++) {
+        for (int slot = 0; slot < 8; slot++)
+        {
             assertEquals(BASE + slot * 65536L, reused.allocateSlot());
         }
         assertTrue(reused.isFull());
@@ -140,9 +157,10 @@ class ChunkTest {
     }
 
     @Test
-    void onlyTheStartOfALiveSlotIsALiveSlot() {
-        Slab slab = chunk.carveSlab(SizeClasses.classIndexOf(48), classes);
-        long address = slab.allocateSlot();
+    void onlyTheStartOfALiveSlotIsALiveSlot()
+    {
+        final Slab slab = chunk.carveSlab(SizeClasses.classIndexOf(48), classes);
+        final long address = slab.allocateSlot();
         assertEquals(-1, slab.liveSlotIndexOf(address + 16), "interior");
         assertEquals(-1, slab.liveSlotIndexOf(address + 48), "never allocated");
         assertEquals(-1, slab.liveSlotIndexOf(BASE + 1365 * 48), "tail");

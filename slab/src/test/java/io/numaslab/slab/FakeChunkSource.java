@@ -7,8 +7,8 @@ import java.util.TreeSet;
  * what it does. Released addresses are handed out again, lowest first, as a real source would reuse memory.
  * Never touches memory, since the slab layer never does.
  */
-final class FakeChunkSource implements ChunkSource {
-
+final class FakeChunkSource implements ChunkSource
+{
     static final long FIRST_BASE_ADDRESS = 0x7f00_0000_0000L;
 
     private final int chunkSizeBytes;
@@ -19,29 +19,37 @@ final class FakeChunkSource implements ChunkSource {
     long acquires;
     long releases;
 
-    FakeChunkSource(int chunkSizeBytes, int maxOutstandingChunks) {
+    FakeChunkSource(final int chunkSizeBytes, final int maxOutstandingChunks)
+    {
         this.chunkSizeBytes = chunkSizeBytes;
         this.maxOutstandingChunks = maxOutstandingChunks;
     }
 
-    static FakeChunkSource unlimited(int chunkSizeBytes) {
+    static FakeChunkSource unlimited(final int chunkSizeBytes)
+    {
         return new FakeChunkSource(chunkSizeBytes, Integer.MAX_VALUE);
     }
 
     @Override
-    public int chunkSizeBytes() {
+    public int chunkSizeBytes()
+    {
         return chunkSizeBytes;
     }
 
     @Override
-    public long acquireChunk() {
-        if (outstanding.size() >= maxOutstandingChunks) {
+    public long acquireChunk()
+    {
+        if (outstanding.size() >= maxOutstandingChunks)
+        {
             return 0;
         }
-        long address;
-        if (!released.isEmpty()) {
+        final long address;
+        if (!released.isEmpty())
+        {
             address = released.pollFirst();
-        } else {
+        }
+        else
+        {
             address = nextNewAddress;
             nextNewAddress += chunkSizeBytes;
         }
@@ -51,21 +59,25 @@ final class FakeChunkSource implements ChunkSource {
     }
 
     @Override
-    public void releaseChunk(long baseAddress) {
-        if (!outstanding.remove(baseAddress)) {
+    public void releaseChunk(final long baseAddress)
+    {
+        if (!outstanding.remove(baseAddress))
+        {
             throw new AssertionError("released chunk 0x" + Long.toHexString(baseAddress) + " that is not outstanding");
         }
         released.add(baseAddress);
         releases++;
     }
 
-    int outstandingChunks() {
+    int outstandingChunks()
+    {
         return outstanding.size();
     }
 
     /** Whether [address, address + sizeBytes) lies inside one outstanding chunk. */
-    boolean holds(long address, long sizeBytes) {
-        Long base = outstanding.floor(address);
+    boolean holds(final long address, final long sizeBytes)
+    {
+        final Long base = outstanding.floor(address);
         return base != null && address + sizeBytes <= base + chunkSizeBytes;
     }
 }

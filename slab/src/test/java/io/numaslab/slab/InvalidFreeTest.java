@@ -10,8 +10,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Every refused free names the address and the problem, and leaves the heap exactly as it was. */
-class InvalidFreeTest {
-
+class InvalidFreeTest
+{
     private static final int CHUNK = Chunk.DEFAULT_SIZE_BYTES;
     private static final int PAGE = Chunk.PAGE_SIZE_BYTES;
 
@@ -24,7 +24,8 @@ class InvalidFreeTest {
     private long run;
 
     @BeforeEach
-    void allocateSome() {
+    void allocateSome()
+    {
         slot48 = heap.allocate(48);
         otherSlot48 = heap.allocate(48);
         heap.allocate(48); // so that freeing one 48-byte slot leaves the slab in use
@@ -32,9 +33,10 @@ class InvalidFreeTest {
     }
 
     /** Frees {@code address}, expects a refusal with {@code problem} and checks nothing changed. */
-    private InvalidFreeException assertRefused(long address, String problem) {
-        String before = countersOf(heap);
-        InvalidFreeException e = assertThrows(InvalidFreeException.class, () -> heap.free(address));
+    private InvalidFreeException assertRefused(final long address, final String problem)
+    {
+        final String before = countersOf(heap);
+        final InvalidFreeException e = assertThrows(InvalidFreeException.class, () -> heap.free(address));
         assertEquals(address, e.address());
         assertTrue(e.getMessage().startsWith("free(0x" + Long.toHexString(address) + "): "), e.getMessage());
         assertTrue(e.getMessage().contains(problem), e.getMessage());
@@ -44,82 +46,95 @@ class InvalidFreeTest {
         return e;
     }
 
-    private static String countersOf(SlabHeap heap) {
-        long[] used = new long[SizeClasses.classCount()];
-        long[] free = new long[SizeClasses.classCount()];
-        for (int c = 0; c < used.length; c++) {
+    private static String countersOf(final SlabHeap heap)
+    {
+        final long[] used = new long[SizeClasses.classCount()];
+        final long[] free = new long[SizeClasses.classCount()];
+        for (int c = 0; c < used.length; c++)
+        {
             used[c] = heap.usedSlots(c);
             free[c] = heap.freeSlots(c);
         }
-        return "used=" + heap.usedBytes() + " reserved=" + heap.reservedBytes() + " chunks=" + heap.chunkCount()
-                + " acquires=" + heap.chunkAcquires() + " releases=" + heap.chunkReleases()
-                + " usedSlots=" + Arrays.toString(used) + " freeSlots=" + Arrays.toString(free);
+        return "used=" + heap.usedBytes() + " reserved=" + heap.reservedBytes() + " chunks=" + heap.chunkCount() +
+            " acquires=" + heap.chunkAcquires() + " releases=" + heap.chunkReleases() +
+            " usedSlots=" + Arrays.toString(used) + " freeSlots=" + Arrays.toString(free);
     }
 
     @Test
-    void anInvalidFreeIsAnIllegalArgument() {
+    void anInvalidFreeIsAnIllegalArgument()
+    {
         assertInstanceOf(IllegalArgumentException.class, new InvalidFreeException(1, "x"));
     }
 
     @Test
-    void aDoubleFreeOfASlotIsRefused() {
+    void aDoubleFreeOfASlotIsRefused()
+    {
         heap.free(slot48);
         assertRefused(slot48, "already free (double free");
     }
 
     @Test
-    void anInteriorPointerIntoASlotIsRefusedWithTheSlotSize() {
-        InvalidFreeException e = assertRefused(slot48 + 32, "interior pointer");
-        assertEquals("free(0x" + Long.toHexString(slot48 + 32)
-                + "): not the start of a 48-byte slot (interior pointer); nothing was freed", e.getMessage());
+    void anInteriorPointerIntoASlotIsRefusedWithTheSlotSize()
+    {
+        final InvalidFreeException e = assertRefused(slot48 + 32, "interior pointer");
+        assertEquals("free(0x" + Long.toHexString(slot48 + 32) +
+            "): not the start of a 48-byte slot (interior pointer); nothing was freed", e.getMessage());
     }
 
     @Test
-    void aSlotNeverHandedOutIsRefused() {
+    void aSlotNeverHandedOutIsRefused()
+    {
         assertRefused(slot48 + 10 * 48, "already free");
     }
 
     @Test
-    void anAddressInTheTailOfASlabIsRefused() {
-        long slabBase = table.chunkOf(slot48).slabAt(table.chunkOf(slot48).pageIndexOf(slot48)).baseAddress;
+    void anAddressInTheTailOfASlabIsRefused()
+    {
+        final long slabBase = table.chunkOf(slot48).slabAt(table.chunkOf(slot48).pageIndexOf(slot48)).baseAddress;
         assertRefused(slabBase + 1365 * 48, "unused tail");
     }
 
     @Test
-    void anAddressInNoChunkIsRefused() {
+    void anAddressInNoChunkIsRefused()
+    {
         assertRefused(0x1000, "not inside any chunk");
         assertRefused(0, "not inside any chunk");
         assertRefused(FakeChunkSource.FIRST_BASE_ADDRESS + 100L * CHUNK, "not inside any chunk");
     }
 
     @Test
-    void anAddressOfAnotherHeapIsRefused() {
-        SlabHeap other = new SlabHeap(source, table, 0);
-        long theirs = other.allocate(48);
+    void anAddressOfAnotherHeapIsRefused()
+    {
+        final SlabHeap other = new SlabHeap(source, table, 0);
+        final long theirs = other.allocate(48);
         assertRefused(theirs, "another SlabHeap");
         other.free(theirs);
     }
 
     @Test
-    void aPageInsideALargeRunIsRefused() {
+    void aPageInsideALargeRunIsRefused()
+    {
         assertRefused(run + PAGE, "page run at 0x" + Long.toHexString(run) + " (interior pointer)");
         assertRefused(run + 16, "interior pointer");
     }
 
     @Test
-    void aDoubleFreeOfALargeRunIsRefused() {
+    void aDoubleFreeOfALargeRunIsRefused()
+    {
         heap.free(run);
         assertRefused(run, "free page (double free");
     }
 
     @Test
-    void anAddressInAFreePageIsRefused() {
-        long freePage = table.chunkOf(run).pageAddress(20);
+    void anAddressInAFreePageIsRefused()
+    {
+        final long freePage = table.chunkOf(run).pageAddress(20);
         assertRefused(freePage, "free page");
     }
 
     @Test
-    void theHeapKeepsWorkingAfterRefusedFrees() {
+    void theHeapKeepsWorkingAfterRefusedFrees()
+    {
         heap.free(slot48);
         assertRefused(slot48, "double free");
         assertRefused(otherSlot48 + 1, "interior pointer");
@@ -132,11 +147,13 @@ class InvalidFreeTest {
     }
 
     @Test
-    void usableSizeOfAFreedAddressIsRefusedNamingTheAddress() {
+    void usableSizeOfAFreedAddressIsRefusedNamingTheAddress()
+    {
         heap.free(slot48);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> heap.usableSize(slot48));
-        assertEquals("usableSize(0x" + Long.toHexString(slot48) + "): the 48-byte slot there is already free (double free, or never allocated)",
-                e.getMessage());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> heap.usableSize(slot48));
+        assertEquals("usableSize(0x" + Long.toHexString(slot48) +
+            "): the 48-byte slot there is already free (double free, or never allocated)",
+            e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> heap.usableSize(run + PAGE));
     }
 }

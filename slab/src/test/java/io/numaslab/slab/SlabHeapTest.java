@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-class SlabHeapTest {
-
+class SlabHeapTest
+{
     private static final int CHUNK = Chunk.DEFAULT_SIZE_BYTES;
     private static final int PAGE = Chunk.PAGE_SIZE_BYTES;
 
@@ -21,33 +21,39 @@ class SlabHeapTest {
     private final SlabHeap heap = new SlabHeap(source, table, 1);
 
     @Test
-    void anEmptyHeapHoldsNoChunks() {
+    void anEmptyHeapHoldsNoChunks()
+    {
         assertEquals(0, heap.chunkCount());
         assertEquals(0, heap.reservedBytes());
         assertEquals(0, source.acquires);
     }
 
     @Test
-    void theFirstAllocationAcquiresAChunkAndRegistersIt() {
-        long address = heap.allocate(100);
+    void theFirstAllocationAcquiresAChunkAndRegistersIt()
+    {
+        final long address = heap.allocate(100);
         assertEquals(1, heap.chunkAcquires());
         assertEquals(CHUNK, heap.reservedBytes());
-        Chunk chunk = table.chunkOf(address);
+        final Chunk chunk = table.chunkOf(address);
         assertSame(heap, chunk.heap());
         assertTrue(chunk.contains(address));
     }
 
     @Test
-    void slotsAreAlignedToTheirClassSizeWithinTheirSlab() {
-        for (int size : new int[] {1, 16, 17, 48, 100, 144, 1000, 4096, 5000, 40000, 65536}) {
-            int classSize = SizeClasses.sizeOfClass(SizeClasses.classIndexOf(size));
-            for (int i = 0; i < 50; i++) {
-                long address = heap.allocate(size);
-                Chunk chunk = table.chunkOf(address);
-                Slab slab = chunk.slabAt(chunk.pageIndexOf(address));
+    void slotsAreAlignedToTheirClassSizeWithinTheirSlab()
+    {
+        for (final int size : new int[] {1, 16, 17, 48, 100, 144, 1000, 4096, 5000, 40000, 65536})
+        {
+            final int classSize = SizeClasses.sizeOfClass(SizeClasses.classIndexOf(size));
+            for (int i = 0; i < 50; i++)
+            {
+                final long address = heap.allocate(size);
+                final Chunk chunk = table.chunkOf(address);
+                final Slab slab = chunk.slabAt(chunk.pageIndexOf(address));
                 assertEquals(0, (address - slab.baseAddress) % classSize, "size " + size);
                 assertEquals(0, address % SizeClasses.QUANTUM_BYTES, "size " + size);
-                if (Integer.bitCount(classSize) == 1) {
+                if (Integer.bitCount(classSize) == 1)
+                {
                     assertEquals(0, address % classSize, "power-of-two class " + classSize);
                 }
             }
@@ -56,14 +62,16 @@ class SlabHeapTest {
     }
 
     @Test
-    void liveAllocationsNeverOverlap() {
-        TreeMap<Long, Long> live = new TreeMap<>();
-        for (int i = 0; i < 3000; i++) {
-            int size = 1 + (i * 7919) % 20000;
-            long address = heap.allocate(size);
-            long end = address + heap.usableSize(address);
-            Long before = live.floorKey(address);
-            Long after = live.ceilingKey(address);
+    void liveAllocationsNeverOverlap()
+    {
+        final TreeMap<Long, Long> live = new TreeMap<>();
+        for (int i = 0; i < 3000; i++)
+        {
+            final int size = 1 + (i * 7919) % 20000;
+            final long address = heap.allocate(size);
+            final long end = address + heap.usableSize(address);
+            final Long before = live.floorKey(address);
+            final Long after = live.ceilingKey(address);
             assertTrue(before == null || live.get(before) <= address, "overlaps the allocation before");
             assertTrue(after == null || end <= after, "overlaps the allocation after");
             live.put(address, end);
@@ -71,7 +79,8 @@ class SlabHeapTest {
     }
 
     @Test
-    void usableSizeIsTheClassSize() {
+    void usableSizeIsTheClassSize()
+    {
         assertEquals(16, heap.usableSize(heap.allocate(1)));
         assertEquals(48, heap.usableSize(heap.allocate(33)));
         assertEquals(144, heap.usableSize(heap.allocate(129)));
@@ -79,46 +88,52 @@ class SlabHeapTest {
     }
 
     @Test
-    void sizesAbove64KiBGetPageAlignedRunsOfWholePages() {
-        long address = heap.allocate(PAGE + 1);
+    void sizesAbove64KiBGetPageAlignedRunsOfWholePages()
+    {
+        final long address = heap.allocate(PAGE + 1);
         assertEquals(0, address % PAGE);
         assertEquals(2 * PAGE, heap.usableSize(address));
         assertEquals(2L * PAGE, heap.usedBytes());
-        long bigger = heap.allocate(10 * PAGE);
+        final long bigger = heap.allocate(10 * PAGE);
         assertEquals(10 * PAGE, heap.usableSize(bigger));
         heap.verifyInvariants();
     }
 
     @Test
-    void aWholeChunkCanBeOneAllocation() {
-        long address = heap.allocate(CHUNK);
+    void aWholeChunkCanBeOneAllocation()
+    {
+        final long address = heap.allocate(CHUNK);
         assertEquals(CHUNK, heap.usableSize(address));
         assertEquals(FakeChunkSource.FIRST_BASE_ADDRESS, address);
         assertEquals(1, heap.chunkCount());
     }
 
     @Test
-    void sizesAboveOneChunkAreRefusedNamingTheSizeAndTheMax() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> heap.allocate(CHUNK + 1));
+    void sizesAboveOneChunkAreRefusedNamingTheSizeAndTheMax()
+    {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> heap.allocate(CHUNK + 1));
         assertTrue(e.getMessage().contains(Integer.toString(CHUNK + 1)), e.getMessage());
         assertTrue(e.getMessage().contains(Integer.toString(heap.maxAllocationBytes())), e.getMessage());
     }
 
     @Test
-    void zeroAndNegativeSizesAreRefused() {
+    void zeroAndNegativeSizesAreRefused()
+    {
         assertThrows(IllegalArgumentException.class, () -> heap.allocate(0));
         assertThrows(IllegalArgumentException.class, () -> heap.allocate(-16));
         assertEquals(0, heap.chunkCount());
     }
 
     @Test
-    void allocateReturnsZeroWhenTheSourceHasNoMoreChunks() {
-        SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
+    void allocateReturnsZeroWhenTheSourceHasNoMoreChunks()
+    {
+        final SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
         assertNotEquals(0, limited.allocate(CHUNK / 2));
         assertEquals(0, limited.allocate(CHUNK));
         long small;
         int count = 0;
-        while ((small = limited.allocate(SizeClasses.MAX_SMALL_SIZE_BYTES)) != 0) {
+        while ((small = limited.allocate(SizeClasses.MAX_SMALL_SIZE_BYTES)) != 0)
+        {
             count++;
             assertTrue(table.chunkOf(small).contains(small));
         }
@@ -127,9 +142,10 @@ class SlabHeapTest {
     }
 
     @Test
-    void aChunkEmptiedBeyondTheRetainedLimitGoesBackToTheSource() {
-        SlabHeap keepsNone = new SlabHeap(source, table, 0);
-        long address = keepsNone.allocate(100);
+    void aChunkEmptiedBeyondTheRetainedLimitGoesBackToTheSource()
+    {
+        final SlabHeap keepsNone = new SlabHeap(source, table, 0);
+        final long address = keepsNone.allocate(100);
         keepsNone.free(address);
         assertEquals(1, source.releases);
         assertEquals(0, source.outstandingChunks());
@@ -138,13 +154,16 @@ class SlabHeapTest {
     }
 
     @Test
-    void emptyChunksUpToTheRetainedLimitAreKeptAndReused() {
-        SlabHeap keepsTwo = new SlabHeap(source, table, 2);
-        List<Long> runs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+    void emptyChunksUpToTheRetainedLimitAreKeptAndReused()
+    {
+        final SlabHeap keepsTwo = new SlabHeap(source, table, 2);
+        final List<Long> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+        {
             runs.add(keepsTwo.allocate(CHUNK)); // one chunk each
         }
-        for (long run : runs) {
+        for (final long run : runs)
+        {
             keepsTwo.free(run);
         }
         assertEquals(2, keepsTwo.chunkCount());
@@ -156,13 +175,15 @@ class SlabHeapTest {
     }
 
     @Test
-    void anEmptiedSlabGivesItsPagesBackToItsChunk() {
-        int c = SizeClasses.classIndexOf(16);
-        long[] slots = new long[heap.sizeClasses().slotsPerSlab(c)];
+    void anEmptiedSlabGivesItsPagesBackToItsChunk()
+    {
+        final int c = SizeClasses.classIndexOf(16);
+        final long[] slots = new long[heap.sizeClasses().slotsPerSlab(c)];
         assertEquals(slots.length, heap.allocateBatch(c, slots, 0, slots.length));
-        Chunk chunk = table.chunkOf(slots[0]);
+        final Chunk chunk = table.chunkOf(slots[0]);
         assertEquals(chunk.pageCount() - 1, chunk.freePageCount());
-        for (long slot : slots) {
+        for (final long slot : slots)
+        {
             heap.free(slot);
         }
         assertEquals(chunk.pageCount(), chunk.freePageCount());
@@ -171,11 +192,12 @@ class SlabHeapTest {
     }
 
     @Test
-    void countersFollowAllocationsAndFrees() {
-        int c = SizeClasses.classIndexOf(48);
-        int slotsPerSlab = heap.sizeClasses().slotsPerSlab(c);
-        long a = heap.allocate(48);
-        long b = heap.allocate(40);
+    void countersFollowAllocationsAndFrees()
+    {
+        final int c = SizeClasses.classIndexOf(48);
+        final int slotsPerSlab = heap.sizeClasses().slotsPerSlab(c);
+        final long a = heap.allocate(48);
+        final long b = heap.allocate(40);
         heap.allocate(3 * PAGE);
         assertEquals(2, heap.usedSlots(c));
         assertEquals(slotsPerSlab - 2, heap.freeSlots(c));
@@ -191,12 +213,14 @@ class SlabHeapTest {
     }
 
     @Test
-    void aBatchFillsFromSeveralSlabs() {
-        int c = SizeClasses.classIndexOf(65536);
-        long[] out = new long[40];
+    void aBatchFillsFromSeveralSlabs()
+    {
+        final int c = SizeClasses.classIndexOf(65536);
+        final long[] out = new long[40];
         assertEquals(35, heap.allocateBatch(c, out, 5, 35));
         assertEquals(0, out[4]);
-        for (int i = 5; i < 40; i++) {
+        for (int i = 5; i < 40; i++)
+        {
             assertEquals(65536, heap.usableSize(out[i]));
         }
         assertEquals(35, heap.usedSlots(c));
@@ -206,18 +230,20 @@ class SlabHeapTest {
     }
 
     @Test
-    void aBatchIsShortWhenTheSourceRunsOut() {
-        SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
-        int c = SizeClasses.classIndexOf(65536);
-        long[] out = new long[100];
+    void aBatchIsShortWhenTheSourceRunsOut()
+    {
+        final SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
+        final int c = SizeClasses.classIndexOf(65536);
+        final long[] out = new long[100];
         assertEquals(32, limited.allocateBatch(c, out, 0, 100));
         assertEquals(0, limited.allocateBatch(c, out, 0, 100));
         limited.verifyInvariants();
     }
 
     @Test
-    void aBatchRefusesABadClassOrRange() {
-        long[] out = new long[4];
+    void aBatchRefusesABadClassOrRange()
+    {
+        final long[] out = new long[4];
         assertThrows(IllegalArgumentException.class, () -> heap.allocateBatch(-1, out, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> heap.allocateBatch(SizeClasses.classCount(), out, 0, 1));
         assertThrows(IndexOutOfBoundsException.class, () -> heap.allocateBatch(0, out, 2, 3));
@@ -226,59 +252,69 @@ class SlabHeapTest {
     }
 
     @Test
-    void heapsSharingATableKeepTheirChunksApart() {
-        SlabHeap other = new SlabHeap(source, table, 1);
-        long mine = heap.allocate(64);
-        long theirs = other.allocate(64);
+    void heapsSharingATableKeepTheirChunksApart()
+    {
+        final SlabHeap other = new SlabHeap(source, table, 1);
+        final long mine = heap.allocate(64);
+        final long theirs = other.allocate(64);
         assertSame(heap, table.chunkOf(mine).heap());
         assertSame(other, table.chunkOf(theirs).heap());
         assertNotEquals(table.chunkOf(mine), table.chunkOf(theirs));
     }
 
     @Test
-    void aSourceAndTableWithDifferentChunkSizesAreRefused() {
+    void aSourceAndTableWithDifferentChunkSizesAreRefused()
+    {
         assertThrows(IllegalArgumentException.class,
-                () -> new SlabHeap(FakeChunkSource.unlimited(CHUNK * 2), table, 0));
+            () -> new SlabHeap(FakeChunkSource.unlimited(CHUNK * 2), table, 0));
         assertThrows(IllegalArgumentException.class, () -> new SlabHeap(source, table, -1));
     }
 
     @Test
-    void aMisalignedChunkFromTheSourceIsRefusedAndReleased() {
-        ChunkSource misaligned = new ChunkSource() {
+    void aMisalignedChunkFromTheSourceIsRefusedAndReleased()
+    {
+        final ChunkSource misaligned = new ChunkSource()
+        {
             int released;
 
             @Override
-            public int chunkSizeBytes() {
+            public int chunkSizeBytes()
+            {
                 return CHUNK;
             }
 
             @Override
-            public long acquireChunk() {
+            public long acquireChunk()
+            {
                 return FakeChunkSource.FIRST_BASE_ADDRESS + PAGE;
             }
 
             @Override
-            public void releaseChunk(long baseAddress) {
+            public void releaseChunk(final long baseAddress)
+            {
                 released++;
             }
         };
-        SlabHeap bad = new SlabHeap(misaligned, table, 0);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.allocate(16));
+        final SlabHeap bad = new SlabHeap(misaligned, table, 0);
+        final IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.allocate(16));
         assertTrue(e.getMessage().contains("not aligned"), e.getMessage());
         assertEquals(0, table.size());
     }
 
     @Test
-    void smallChunksServeEveryClass() {
-        FakeChunkSource smallSource = FakeChunkSource.unlimited(Chunk.MIN_SIZE_BYTES);
-        SlabHeap small = new SlabHeap(smallSource, new ChunkTable(Chunk.MIN_SIZE_BYTES), 0);
-        List<Long> addresses = new ArrayList<>();
-        for (int c = 0; c < SizeClasses.classCount(); c++) {
+    void smallChunksServeEveryClass()
+    {
+        final FakeChunkSource smallSource = FakeChunkSource.unlimited(Chunk.MIN_SIZE_BYTES);
+        final SlabHeap small = new SlabHeap(smallSource, new ChunkTable(Chunk.MIN_SIZE_BYTES), 0);
+        final List<Long> addresses = new ArrayList<>();
+        for (int c = 0; c < SizeClasses.classCount(); c++)
+        {
             addresses.add(small.allocate(SizeClasses.sizeOfClass(c)));
         }
         addresses.add(small.allocate(Chunk.MIN_SIZE_BYTES));
         small.verifyInvariants();
-        for (long address : addresses) {
+        for (final long address : addresses)
+        {
             small.free(address);
         }
         assertEquals(0, small.chunkCount());

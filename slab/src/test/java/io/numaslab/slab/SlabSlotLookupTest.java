@@ -9,38 +9,44 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The lookups the allocator's thread caches use from any thread: address to slab, slot and live mark. */
-class SlabSlotLookupTest {
-
+class SlabSlotLookupTest
+{
     @Test
-    void slotIndexOfIsExactForEverySlotOfEveryClassAndChunkSize() {
-        for (int chunkSize : new int[] {256 * 1024, 2 * 1024 * 1024, 64 * 1024 * 1024}) {
-            SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
-            for (int c = 0; c < SizeClasses.classCount(); c++) {
-                Chunk chunk = new Chunk(null, 0x7f00_0000_0000L & -(long) chunkSize, chunkSize);
-                Slab slab = chunk.carveSlab(c, classes);
-                int size = SizeClasses.sizeOfClass(c);
-                for (int slot = 0; slot < classes.slotsPerSlab(c); slot++) {
-                    long address = slab.baseAddress + (long) slot * size;
+    void slotIndexOfIsExactForEverySlotOfEveryClassAndChunkSize()
+    {
+        for (final int chunkSize : new int[] {256 * 1024, 2 * 1024 * 1024, 64 * 1024 * 1024})
+        {
+            final SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
+            for (int c = 0; c < SizeClasses.classCount(); c++)
+            {
+                final Chunk chunk = new Chunk(null, 0x7f00_0000_0000L & -(long)chunkSize, chunkSize);
+                final Slab slab = chunk.carveSlab(c, classes);
+                final int size = SizeClasses.sizeOfClass(c);
+                for (int slot = 0; slot < classes.slotsPerSlab(c); slot++)
+                {
+                    final long address = slab.baseAddress + (long)slot * size;
                     assertEquals(slot, slab.slotIndexOf(address), "class " + c + " slot " + slot);
                     assertEquals(-1, slab.slotIndexOf(address + 8), "interior pointer, class " + c + " slot " + slot);
                     assertEquals(-1, slab.slotIndexOf(address - 1));
                 }
-                assertEquals(-1, slab.slotIndexOf(slab.baseAddress + (long) classes.slotsPerSlab(c) * size),
-                        "past the last slot");
+                assertEquals(-1, slab.slotIndexOf(slab.baseAddress + (long)classes.slotsPerSlab(c) * size),
+                    "past the last slot");
             }
         }
     }
 
     @Test
-    void slabOfFindsTheSlabOfEveryPageItCoversAndNothingOnFreeOrRunPages() {
+    void slabOfFindsTheSlabOfEveryPageItCoversAndNothingOnFreeOrRunPages()
+    {
         int chunkSize = 2 * 1024 * 1024;
-        SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
-        Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, chunkSize);
-        int c = SizeClasses.classIndexOf(36864);
-        Slab slab = chunk.carveSlab(c, classes);
-        long run = chunk.carveRun(2);
+        final SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
+        final Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, chunkSize);
+        final int c = SizeClasses.classIndexOf(36864);
+        final Slab slab = chunk.carveSlab(c, classes);
+        final long run = chunk.carveRun(2);
 
-        for (long a = slab.baseAddress; a < slab.baseAddress + classes.slabBytes(c); a += 4096) {
+        for (long a = slab.baseAddress; a < slab.baseAddress + classes.slabBytes(c); a += 4096)
+        {
             assertSame(slab, chunk.slabOf(a));
         }
         assertNull(chunk.slabOf(run));
@@ -50,9 +56,10 @@ class SlabSlotLookupTest {
     }
 
     @Test
-    void liveMarksReportDoubleMarkAndDoubleClear() {
-        Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, 2 * 1024 * 1024);
-        Slab slab = chunk.carveSlab(0, SizeClasses.forChunkSize(2 * 1024 * 1024));
+    void liveMarksReportDoubleMarkAndDoubleClear()
+    {
+        final Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, 2 * 1024 * 1024);
+        final Slab slab = chunk.carveSlab(0, SizeClasses.forChunkSize(2 * 1024 * 1024));
 
         assertFalse(slab.isLive(3));
         assertTrue(slab.markLive(3));
@@ -63,15 +70,16 @@ class SlabSlotLookupTest {
     }
 
     @Test
-    void reformattingASlabClearsItsLiveMarks() {
+    void reformattingASlabClearsItsLiveMarks()
+    {
         int chunkSize = 2 * 1024 * 1024;
-        SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
-        Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, chunkSize);
-        Slab slab = chunk.carveSlab(0, classes);
+        final SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
+        final Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, chunkSize);
+        final Slab slab = chunk.carveSlab(0, classes);
         slab.markLive(5);
         chunk.releaseRun(slab.firstPage);
 
-        Slab again = chunk.carveSlab(1, classes);
+        final Slab again = chunk.carveSlab(1, classes);
 
         assertSame(slab, again);
         assertFalse(again.isLive(5));
