@@ -509,7 +509,7 @@ public final class NumaAllocator implements AutoCloseable
 
     private long refill(final ThreadCache cache, final int classIndex, final int sizeBytes)
     {
-        final long address = cache.refillAndPop(classIndex, chunkTable);
+        final long address = cache.refillAndPop(classIndex);
         return address != 0 ? address : allocateElsewhere(cache.arena, sizeBytes);
     }
 

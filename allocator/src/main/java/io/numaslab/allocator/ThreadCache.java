@@ -1,6 +1,5 @@
 package io.numaslab.allocator;
 
-import io.numaslab.slab.ChunkTable;
 import io.numaslab.slab.SizeClasses;
 import io.numaslab.slab.Slab;
 import io.numaslab.slab.SlabHeap;
@@ -52,6 +51,7 @@ final class ThreadCache
     final RemoteFreeBatch[] pendingRemote;
     private int opsUntilTrim = TRIM_INTERVAL_OPS;
     private final long[] refillBuffer;
+    private final Slab[] refillSlabs;
 
     ThreadCache(final Thread thread, final NodeArena arena, final ThreadBinding binding, final int capacity,
         final long maxCachedBytes, final int arenaCount)
@@ -77,6 +77,7 @@ final class ThreadCache
         this.remoteBytesSent = new long[arenaCount];
         this.pendingRemote = new RemoteFreeBatch[arenaCount];
         this.refillBuffer = new long[capacity];
+        this.refillSlabs = new Slab[capacity];
     }
 
     /**
@@ -114,7 +115,7 @@ final class ThreadCache
      *
      * @return the address, or 0 if the arena could not get memory.
      */
-    long refillAndPop(final int classIndex, final ChunkTable table)
+    long refillAndPop(final int classIndex)
     {
         final int size = SizeClasses.sizeOfClass(classIndex);
         // Half the class's share of the byte budget, so that a class whose slots keep coming back does not refill
@@ -126,7 +127,7 @@ final class ThreadCache
         try
         {
             a.drainRemoteFreesLocked();
-            got = a.heap.allocateBatch(classIndex, refillBuffer, 0, want);
+            got = a.heap.allocateBatch(classIndex, refillBuffer, refillSlabs, 0, want);
         }
         finally
         {
@@ -135,7 +136,7 @@ final class ThreadCache
         for (int k = 0; k < got; k++)
         {
             final long address = refillBuffer[k];
-            final Slab slab = table.slabOf(address);
+            final Slab slab = refillSlabs[k];
             final int i = classIndex * capacity + counts[classIndex]++;
             addresses[i] = address;
             slabs[i] = slab;
@@ -297,7 +298,7 @@ final class ThreadCache
         {
             for (int j = 0; j < k; j++)
             {
-                a.heap.free(addresses[base + j]);
+                a.heap.free(slabs[base + j], slots[base + j]);
             }
         }
         finally

@@ -90,6 +90,12 @@ public final class Slab
         nextWithFree = null;
     }
 
+    /** {@return {@code slotCount * slotSizeBytes} while carved, 0 once released} */
+    long slotSpanBytes()
+    {
+        return slotSpanBytes;
+    }
+
     /** Its chunk has taken its pages back: no address is a slot of it until it is formatted again. */
     void released()
     {

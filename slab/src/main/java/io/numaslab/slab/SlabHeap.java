@@ -133,12 +133,28 @@ public final class SlabHeap
      */
     public int allocateBatch(final int classIndex, final long[] out, final int offset, final int max)
     {
+        return allocateBatch(classIndex, out, null, offset, max);
+    }
+
+    /**
+     * As {@link #allocateBatch(int, long[], int, int)}, and also tells the slab of each address, so that a thread
+     * cache need not look them up.
+     *
+     * @param slabsOut receives the slab of each address at the same index as {@code out}; null for none
+     */
+    public int allocateBatch(final int classIndex, final long[] out, final Slab[] slabsOut, final int offset,
+        final int max)
+    {
         if (classIndex < 0 || classIndex >= SizeClasses.classCount())
         {
             throw new IllegalArgumentException("allocateBatch: class index " + classIndex + " is not in [0, " +
                 SizeClasses.classCount() + ")");
         }
         Objects.checkFromIndexSize(offset, max, out.length);
+        if (slabsOut != null)
+        {
+            Objects.checkFromIndexSize(offset, max, slabsOut.length);
+        }
         int filled = 0;
         while (filled < max)
         {
@@ -146,6 +162,10 @@ public final class SlabHeap
             if (slab == null)
             {
                 break;
+            }
+            if (slabsOut != null)
+            {
+                slabsOut[offset + filled] = slab;
             }
             out[offset + filled++] = takeSlot(slab);
         }
@@ -264,6 +284,16 @@ public final class SlabHeap
      */
     public void free(final long address)
     {
+        final Slab mapped = table.slabOf(address);
+        if (mapped != null && mapped.heap == this)
+        {
+            final int slot = mapped.liveSlotIndexOf(address);
+            if (slot >= 0)
+            {
+                freeSlot(mapped, slot);
+                return;
+            }
+        }
         final Chunk chunk = table.chunkOf(address);
         if (chunk != null && chunk.heap() == this)
         {
@@ -286,6 +316,25 @@ public final class SlabHeap
             }
         }
         throw new InvalidFreeException(address, problemWith(address));
+    }
+
+    /**
+     * Frees a slot whose slab the caller already knows (a thread cache keeps the slab of each slot it holds), without
+     * looking the address up.
+     *
+     * @param slab a slab of this heap
+     * @param slot a slot of it that is in use
+     * @throws InvalidFreeException if the slab is not this heap's or the slot is not in use; nothing is changed
+     */
+    public void free(final Slab slab, final int slot)
+    {
+        if (slab.heap != this || slot < 0 || slot >= slab.slotCount || slab.isFree(slot) || slab.slotSpanBytes() == 0)
+        {
+            final long address = slab.baseAddress + (long)Math.max(0, slot) * slab.slotSizeBytes;
+            throw new InvalidFreeException(address, "slot " + slot + " of the slab at 0x" +
+                Long.toHexString(slab.baseAddress) + " is not in use in this heap");
+        }
+        freeSlot(slab, slot);
     }
 
     private void freeSlot(final Slab slab, final int slot)

@@ -230,6 +230,33 @@ class SlabHeapTest
     }
 
     @Test
+    void aBatchCanTellTheSlabOfEachAddressAndSlotsFreedThroughTheirSlabAreChecked()
+    {
+        final int c = SizeClasses.classIndexOf(1000);
+        final long[] out = new long[100];
+        final Slab[] slabs = new Slab[100];
+        assertEquals(100, heap.allocateBatch(c, out, slabs, 0, 100));
+        for (int i = 0; i < out.length; i++)
+        {
+            assertSame(table.chunkOf(out[i]).slabOf(out[i]), slabs[i], "slab of address " + i);
+        }
+        final int slot = slabs[0].slotIndexOf(out[0]);
+        heap.free(slabs[0], slot);
+        assertThrows(InvalidFreeException.class, () -> heap.free(slabs[0], slot), "a slot freed twice");
+        assertThrows(InvalidFreeException.class, () -> heap.free(slabs[1], -1));
+        assertThrows(InvalidFreeException.class, () -> heap.free(slabs[1], slabs[1].slotCount));
+        final SlabHeap other = new SlabHeap(FakeChunkSource.unlimited(CHUNK), table, 1);
+        assertThrows(InvalidFreeException.class, () -> other.free(slabs[1], slabs[1].slotIndexOf(out[1])),
+            "another heap's slab");
+        for (int i = 1; i < out.length; i++)
+        {
+            heap.free(slabs[i], slabs[i].slotIndexOf(out[i]));
+        }
+        assertEquals(0, heap.usedSlots(c));
+        heap.verifyInvariants();
+    }
+
+    @Test
     void aBatchIsShortWhenTheSourceRunsOut()
     {
         final SlabHeap limited = new SlabHeap(new FakeChunkSource(CHUNK, 1), table, 0);
