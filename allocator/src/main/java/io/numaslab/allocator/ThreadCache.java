@@ -105,7 +105,10 @@ final class ThreadCache
         }
         cachedBytes -= slab.slotSizeBytes();
         used[classIndex] = true;
-        lastSlab = slab;
+        if (lastSlab != slab)
+        {
+            lastSlab = slab;
+        }
         allocations++;
         return addresses[i];
     }
@@ -173,7 +176,10 @@ final class ThreadCache
         }
         final int i = classIndex * capacity + counts[classIndex]++;
         addresses[i] = address;
-        slabs[i] = slab;
+        if (slabs[i] != slab)
+        {
+            slabs[i] = slab; // most pushes find the same slab there: skipping the store skips its GC write barrier
+        }
         slots[i] = slot;
         cachedBytes += size;
         used[classIndex] = true;

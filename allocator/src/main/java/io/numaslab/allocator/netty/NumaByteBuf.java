@@ -108,8 +108,16 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     private void reuse(final NumaByteBufAllocator alloc, final NumaAllocator memory, final boolean unsafe,
         final long address, final int slotBytes, final int capacity, final int maxCapacity)
     {
-        this.alloc = alloc;
-        this.memory = memory;
+        // A recycled object usually served the same allocators last time: skipping equal reference stores skips
+        // their GC write barriers.
+        if (this.alloc != alloc)
+        {
+            this.alloc = alloc;
+        }
+        if (this.memory != memory)
+        {
+            this.memory = memory;
+        }
         this.unsafe = unsafe;
         this.leak = null;
         this.recordLeak = false;
@@ -157,10 +165,9 @@ final class NumaByteBuf extends LeakRecordingByteBuf
             tracker.close(this);
         }
         releaseScratch();
-        final NumaAllocator m = memory;
-        memory = null;
-        alloc = null;
-        m.free(address);
+        // memory and alloc stay set (reuse() overwrites them only if they differ): a pooled object keeps its
+        // allocators reachable until it is reused, which saves two reference stores per buffer
+        memory.free(address);
         home.recycle(this);
     }
 
