@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One allocator's many-connection run: starts its echo server JVM, then as many load generator JVMs as the client
@@ -19,6 +20,8 @@ final class AllocatorRun
     private static final long START_SECONDS = 300;
     /** Time a child gets to answer MEASURE or STOP, and a generator beyond its connect time limit. */
     private static final long REPLY_SECONDS = 300;
+    /** Time the server may go without accepting another connection before the run stops waiting for it. */
+    private static final long STALL_SECONDS = 60;
 
     /** Server heap per connection: channel, pipeline, handlers, session buffer object, with GC headroom. */
     private static final long SERVER_HEAP_BYTES_PER_CONNECTION = 3 * 1024;
@@ -59,6 +62,48 @@ final class AllocatorRun
         return BASE_HEAP_MIB + connections * GENERATOR_HEAP_BYTES_PER_CONNECTION / (1 << 20);
     }
 
+    /**
+     * Waits until the server has accepted what the generators connected: the kernel completes a connection before the
+     * server takes it from the accept queue, so the generators may be done first. Gives up when the count stops rising.
+     *
+     * @return the seconds waited.
+     */
+    private static double awaitAccepted(final ChildJvm server, final int clientEnds, final List<String> limits)
+        throws IOException, InterruptedException
+    {
+        final long start = System.nanoTime();
+        long lastProgress = start;
+        long lastReport = start;
+        int last = -1;
+        while (true)
+        {
+            server.send("COUNT");
+            final int open = Integer.parseInt(server.expect("OPEN", REPLY_SECONDS));
+            final long now = System.nanoTime();
+            if (open >= clientEnds)
+            {
+                return (now - start) / 1e9;
+            }
+            if (open > last)
+            {
+                last = open;
+                lastProgress = now;
+            }
+            else if (now - lastProgress > TimeUnit.SECONDS.toNanos(STALL_SECONDS))
+            {
+                limits.add("the server accepted only " + open + " of the " + clientEnds + " connections the load " +
+                    "generators opened (no progress for " + STALL_SECONDS + " s)");
+                return (now - start) / 1e9;
+            }
+            if (now - lastReport > TimeUnit.SECONDS.toNanos(10))
+            {
+                System.out.println("  server: " + open + " of " + clientEnds + " connections accepted");
+                lastReport = now;
+            }
+            Thread.sleep(200);
+        }
+    }
+
     /** @return what the run achieved; a failed run says why in its limit. */
     RunResult run()
     {
@@ -81,17 +126,20 @@ final class AllocatorRun
                 first += share;
             }
             double slowestConnect = 0;
+            int clientEnds = 0;
             final List<String> limits = new ArrayList<>();
             for (final ChildJvm generator : generators)
             {
                 final Replies.Connected connected = Replies.Connected.fromLine(
                     generator.expect("CONNECTED", START_SECONDS + connectSeconds + REPLY_SECONDS));
                 slowestConnect = Math.max(slowestConnect, connected.seconds());
+                clientEnds += connected.connections();
                 if (!connected.limit().isEmpty())
                 {
                     limits.add(generator.name() + ": " + connected.limit());
                 }
             }
+            final double acceptSeconds = awaitAccepted(server, clientEnds, limits);
             if (seconds > 0)
             {
                 for (final ChildJvm generator : generators)
@@ -108,6 +156,7 @@ final class AllocatorRun
             }
             double messagesPerSecond = -1;
             final Histogram latency = new Histogram(60_000_000_000L, 2);
+            clientEnds = 0;
             if (seconds > 0)
             {
                 messagesPerSecond = 0;
@@ -120,15 +169,20 @@ final class AllocatorRun
                     final Replies.Loaded loaded = Replies.Loaded.fromLine(generator.expect("LOADED", REPLY_SECONDS));
                     messagesPerSecond += loaded.received() / loaded.seconds();
                     latency.add(loaded.latency());
+                    clientEnds += loaded.connections();
                 }
             }
             final int held = measured.connections();
+            if (seconds > 0)
+            {
+                System.out.println("  load generators: " + clientEnds + " client ends open after the load");
+            }
             System.out.printf(Locale.ROOT, "  server: %d connections held, RSS %d MiB (%d MiB before them), %s%n", held,
                 measured.rssBytes() >> 20, measured.rssBeforeBytes() >> 20,
                 seconds > 0 ? String.format(Locale.ROOT, "%.0f messages/s, p50 %.0f us, p99 %.0f us", messagesPerSecond,
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0) : "no load");
             final long direct = measured.directBytes();
-            return new RunResult(allocator, measured.transport(), connections, held, count, slowestConnect,
+            return new RunResult(allocator, measured.transport(), connections, held, count, slowestConnect + acceptSeconds,
                 messagesPerSecond, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
                 measured.rssBytes(), held == 0 ? 0 : (measured.rssBytes() - measured.rssBeforeBytes()) / held, direct,
                 held == 0 || direct < 0 ? -1 : direct / held, measured.perNodeUsedBytes(), String.join("; ", limits));

@@ -19,6 +19,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
 
 import javax.management.MBeanServer;
@@ -39,7 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the run's memory figures (RSS, direct memory, use per node) are those of the allocator serving the connections.
  * <p>
  * Driven by {@link ManyConnectionsRun} over stdin and stdout: {@code EchoServer ALLOCATOR} replies
- * {@code @READY port} once listening; {@code MEASURE} is answered with {@code @MEASURED} and a
+ * {@code @READY port} once listening, with the allocator set up on every event loop; {@code COUNT} is
+ * answered with {@code @OPEN} and the connections it holds; {@code MEASURE} is answered with {@code @MEASURED} and a
  * {@link Replies.Measured}; {@code EXIT} or the end of stdin ends it.
  */
 public final class EchoServer
@@ -61,7 +63,8 @@ public final class EchoServer
         final EventLoopGroup workers = epoll ? new EpollEventLoopGroup(loops) : new NioEventLoopGroup(loops);
         final Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         final AtomicInteger open = new AtomicInteger();
-        final AcceptFailures acceptFailures = new AcceptFailures();
+        final Failures acceptFailures = new Failures("accept");
+        final Failures connectionFailures = new Failures("connection");
         final Channel server = new ServerBootstrap().group(boss, workers).channel(serverChannel)
             .option(ChannelOption.SO_BACKLOG, 65535).option(ChannelOption.ALLOCATOR, allocator)
             .handler(acceptFailures)
@@ -71,10 +74,16 @@ public final class EchoServer
                 @Override
                 protected void initChannel(final SocketChannel ch)
                 {
-                    ch.pipeline().addLast(new EchoWithSession(open));
+                    ch.pipeline().addLast(new EchoWithSession(open, connectionFailures));
                 }
             })
             .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        // Set the allocator up on every event loop before the baseline and the first connection: numaslab does so
+        // lazily, and in an emulated VM that took longer than opening thousands of connections.
+        for (final EventExecutor loop : workers)
+        {
+            loop.submit(() -> allocator.directBuffer(ManyConnectionsRun.SESSION_BYTES).release()).sync();
+        }
         System.gc();
         Thread.sleep(200);
         final long rssBefore = Preflight.rssBytes();
@@ -82,12 +91,17 @@ public final class EchoServer
         final BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String command = commands.readLine(); command != null && !command.equals("EXIT"); command = commands.readLine())
         {
-            if (command.equals("MEASURE"))
+            if (command.equals("COUNT"))
+            {
+                System.out.println(ChildJvm.REPLY + "OPEN " + open.get());
+            }
+            else if (command.equals("MEASURE"))
             {
                 final long direct = allocator instanceof ByteBufAllocatorMetricProvider ?
                     ((ByteBufAllocatorMetricProvider)allocator).metric().usedDirectMemory() : -1;
                 final Replies.Measured measured = new Replies.Measured(epoll ? "epoll" : "nio", open.get(), rssBefore,
-                    Preflight.rssBytes(), direct, numaslabUsedPerNode(), acceptFailures.describe());
+                    Preflight.rssBytes(), direct, numaslabUsedPerNode(),
+                    String.join("; ", acceptFailures.describe(), connectionFailures.describe()).replaceAll("^; |; $", ""));
                 System.out.println(ChildJvm.REPLY + "MEASURED " + measured.toLine());
             }
         }
@@ -134,11 +148,13 @@ public final class EchoServer
     static final class EchoWithSession extends ChannelInboundHandlerAdapter
     {
         private final AtomicInteger open;
+        private final Failures failures;
         private ByteBuf session;
 
-        EchoWithSession(final AtomicInteger open)
+        EchoWithSession(final AtomicInteger open, final Failures failures)
         {
             this.open = open;
+            this.failures = failures;
         }
 
         @Override
@@ -178,16 +194,26 @@ public final class EchoServer
         @Override
         public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
         {
+            failures.exceptionCaught(ctx, cause);
             ctx.close();
         }
     }
 
-    /** Counts the listening socket's errors (accept failing, e.g. at the file descriptor limit) instead of logging each. */
+    /**
+     * Counts errors instead of logging each: the listening socket's (accept failing, e.g. at the file descriptor
+     * limit) or the connections'.
+     */
     @ChannelHandler.Sharable
-    static final class AcceptFailures extends ChannelInboundHandlerAdapter
+    static final class Failures extends ChannelInboundHandlerAdapter
     {
+        private final String what;
         private final AtomicInteger count = new AtomicInteger();
         private final AtomicReference<Throwable> first = new AtomicReference<>();
+
+        Failures(final String what)
+        {
+            this.what = what;
+        }
 
         @Override
         public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
@@ -195,13 +221,14 @@ public final class EchoServer
             if (count.incrementAndGet() == 1)
             {
                 first.set(cause);
-                System.out.println("accept failed: " + cause);
+                System.out.println(what + " failed: " + cause);
+                cause.printStackTrace(System.out);
             }
         }
 
         String describe()
         {
-            return count.get() == 0 ? "" : "accept failed " + count.get() + " times on the server, first: " + first.get();
+            return count.get() == 0 ? "" : what + " failed " + count.get() + " times on the server, first: " + first.get();
         }
     }
 }

@@ -203,6 +203,10 @@ public final class LoadGenerator
         @Override
         public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
         {
+            if (load.errors.getAndIncrement() == 0)
+            {
+                System.out.println("first error on a client connection (closing it): " + cause);
+            }
             ctx.close();
         }
     }
@@ -212,6 +216,7 @@ public final class LoadGenerator
     {
         final AtomicInteger connected = new AtomicInteger();
         final AtomicLong received = new AtomicLong();
+        final AtomicInteger errors = new AtomicInteger();
         private final Map<EventLoop, LoopState> loops = new ConcurrentHashMap<>();
         private volatile boolean running;
         private volatile long windowStart = Long.MAX_VALUE;

@@ -28,7 +28,8 @@ final class Report
         out.append(String.format(Locale.ROOT, "`./numaslab c1000k%s` on %s (%.0f s in all): a Netty echo server on " +
             "loopback, in one JVM per allocator, asked to hold %d connections whose client ends are in separate load " +
             "generator JVMs (Netty's default allocator); %s every server end keeps a 256-byte session record from " +
-            "the allocator under test. **The memory figures (RSS, RSS growth and direct memory per connection, " +
+            "the allocator under test, which is set up on every server event loop (one buffer taken and given back) " +
+            "before the RSS baseline. **The memory figures (RSS, RSS growth and direct memory per connection, " +
             "numaslab's use per node) are the server process's alone**; messages/s and round trips are merged from " +
             "the load generators.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
             connections, seconds > 0 ? "for " + seconds + " s 20% of the connections send a 64-byte message each " +
