@@ -130,8 +130,9 @@ public final class LoadGenerator
         {
             limit = (limit.isEmpty() ? "" : limit + "; ") + "connect failed " + failures.get() + " times, first: " + firstFailure.get();
         }
-        System.out.printf(Locale.ROOT, "%d connections open in %.1f s (%s transport)%s%n", load.connected.get(),
-            connectSeconds, epoll ? "epoll" : "nio", limit.isEmpty() ? "" : ": " + limit);
+        System.out.printf(Locale.ROOT, "%d connections open in %.1f s (%s transport), generator RSS %d MiB%s%n",
+            load.connected.get(), connectSeconds, epoll ? "epoll" : "nio", Preflight.rssBytes() >> 20,
+            limit.isEmpty() ? "" : ": " + limit);
         System.out.println(ChildJvm.REPLY + "CONNECTED " + new Replies.Connected(load.connected.get(), connectSeconds, limit).toLine());
 
         final BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
