@@ -26,8 +26,8 @@ final class Preflight
     static final long SERVER_BYTES_PER_CONNECTION = 4 * 1024;
     /** Load generator JVM memory per connection. */
     static final long GENERATOR_BYTES_PER_CONNECTION = 4 * 1024;
-    /** Memory of a JVM with no connections yet. */
-    static final long BYTES_PER_PROCESS = 256L << 20;
+    /** Memory of a JVM with no connections yet (a server or generator starts at 65-70 MiB RSS). */
+    static final long BYTES_PER_PROCESS = 96L << 20;
 
     private Preflight()
     {
