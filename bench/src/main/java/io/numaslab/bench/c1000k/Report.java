@@ -11,26 +11,52 @@ final class Report
     {
     }
 
-    static String markdown(final List<RunResult> runs, final int connections, final int seconds)
+    /**
+     * @param runs         one result per allocator.
+     * @param args         the options the run was given.
+     * @param connections  the connections asked for.
+     * @param seconds      seconds of measured load.
+     * @param limitsInEffect the limits in effect (file descriptors, ports, memory).
+     * @param totalSeconds how long the whole run took.
+     * @return the report.
+     */
+    static String markdown(final List<RunResult> runs, final String args, final int connections, final int seconds,
+        final String limitsInEffect, final double totalSeconds)
     {
         final StringBuilder out = new StringBuilder();
         out.append("# Many-connection run\n\n");
-        out.append(String.format(Locale.ROOT, "`./numaslab c1000k --connections %d --seconds %d` on %s: a Netty echo " +
-            "server and its load generator in one process on loopback, %d connections asked, 20%% of them " +
-            "sending a 64-byte message each second, a 256-byte session record per connection end from the " +
-            "allocator under test; each allocator in its own JVM.%n%n", connections, seconds,
-            java.time.LocalDate.now(), connections));
-        out.append("| allocator | transport | connections held | connect (s) | messages/s | p50 (µs) | p99 (µs) | " +
-            "RSS (MiB) | RSS growth per connection (B) | direct memory per connection (B) | numaslab used per node (MiB) | limit hit |\n");
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+        out.append(String.format(Locale.ROOT, "`./numaslab c1000k%s` on %s (%.0f s in all): a Netty echo server on " +
+            "loopback, in one JVM per allocator, asked to hold %d connections whose client ends are in separate load " +
+            "generator JVMs (Netty's default allocator); %s every server end keeps a 256-byte session record from " +
+            "the allocator under test, which is set up on every server event loop (one buffer taken and given back) " +
+            "before the RSS baseline. **The memory figures (RSS, RSS growth and direct memory per connection, " +
+            "numaslab's use per node) are the server process's alone**; messages/s and round trips are merged from " +
+            "the load generators.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
+            connections, seconds > 0 ? "for " + seconds + " s 20% of the connections send a 64-byte message each " +
+            "second, which the server echoes;" : "no load (--seconds 0);"));
+        out.append("Limits in effect: ").append(limitsInEffect).append(".\n\n");
+        if (System.getenv("NUMA_VM") != null)
+        {
+            out.append("**Run inside `numa-vm`** (a QEMU guest with an emulated CPU, ").append(System.getenv("NUMA_VM_NODES"))
+                .append(" NUMA nodes): a correctness and capacity run. Connect times, messages/s and round trips mean " +
+                "nothing there (the guest runs Java about 15x slower than the host); connections held and memory per " +
+                "connection do.\n\n");
+        }
+        out.append("| allocator | transport | connections held (server) | load generators | connect (s) | messages/s | " +
+            "p50 (µs) | p99 (µs) | server RSS (MiB) | server RSS growth per connection (B) | direct memory per connection (B) | " +
+            "numaslab used per node (MiB) | limit hit |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (final RunResult r : runs)
         {
             final StringBuilder nodes = new StringBuilder();
             r.perNodeUsedBytes().forEach((n, b) -> nodes.append(nodes.length() > 0 ? ", " : "").append("node ")
                 .append(n).append(": ").append(String.format(Locale.ROOT, "%.1f", b / 1048576.0)));
-            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.0f | %.0f | %.0f | %d | %d | %d | %s | %s |%n",
-                r.allocator(), r.transport(), r.connectionsHeld(), r.connectSeconds(), r.messagesPerSecond(),
-                r.p50Micros(), r.p99Micros(), r.rssBytes() >> 20, r.rssPerConnectionBytes(),
+            final boolean loaded = r.messagesPerSecond() >= 0;
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %d | %d | %d | %s | %s |%n",
+                r.allocator(), r.transport(), r.connectionsHeld(), r.generators(), r.connectSeconds(),
+                loaded ? String.format(Locale.ROOT, "%.0f", r.messagesPerSecond()) : "-",
+                loaded ? String.format(Locale.ROOT, "%.0f", r.p50Micros()) : "-",
+                loaded ? String.format(Locale.ROOT, "%.0f", r.p99Micros()) : "-", r.rssBytes() >> 20, r.rssPerConnectionBytes(),
                 r.directPerConnectionBytes(), nodes.length() == 0 ? "" : nodes, shortLimit(r.limit())));
         }
         final java.util.Set<String> limits = new java.util.LinkedHashSet<>();
@@ -48,7 +74,7 @@ final class Report
             {
                 if (other != numaslab.get() && other.connectionsHeld() > 0)
                 {
-                    out.append(String.format(Locale.ROOT, "- RSS growth per connection, %s / numaslab: %.2fx; " +
+                    out.append(String.format(Locale.ROOT, "- server RSS growth per connection, %s / numaslab: %.2fx; " +
                         "direct memory per connection, %s / numaslab: %.2fx%n", other.allocator(),
                         ratio(other.rssPerConnectionBytes(), numaslab.get().rssPerConnectionBytes()), other.allocator(),
                         ratio(other.directPerConnectionBytes(), numaslab.get().directPerConnectionBytes())));
