@@ -20,6 +20,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
+import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.allocator.netty.NodeEventLoops;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
 
 import javax.management.MBeanServer;
@@ -58,9 +60,20 @@ public final class EchoServer
     {
         final ByteBufAllocator allocator = allocator(args[0]);
         final boolean epoll = Epoll.isAvailable();
-        final int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
         final EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-        final EventLoopGroup workers = epoll ? new EpollEventLoopGroup(loops) : new NioEventLoopGroup(loops);
+        final EventLoopGroup workers;
+        if (allocator instanceof NumaByteBufAllocator)
+        {
+            // numaslab as a user would deploy it: event loops pinned to CPUs of every node, each bound to its
+            // node's arena, as many loops in all as the others get (one per CPU)
+            final NumaAllocator numa = ((NumaByteBufAllocator)allocator).numaAllocator();
+            workers = NodeEventLoops.create(numa, Math.max(1, cpus / numa.nodes().length)).group();
+        }
+        else
+        {
+            workers = epoll ? new EpollEventLoopGroup(cpus) : new NioEventLoopGroup(cpus);
+        }
         final Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         final AtomicInteger open = new AtomicInteger();
         final Failures acceptFailures = new Failures("accept");
