@@ -113,7 +113,7 @@ public final class NumaslabCommand
         out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
         out.println("  bench [--quick] [--only REGEX]  JMH suite side by side; tables, JSON and charts in bench/results/");
         out.println("  c1000k [--connections N] [--seconds S] [--allocators numaslab,pooled,adaptive]");
-        out.println("         [--per-generator N] [--connect-seconds S] [--results DIR] [--name NAME]");
+        out.println("         [--per-generator N] [--connect-seconds S] [--rate R] [--results DIR] [--name NAME]");
         out.println("                 many connections on loopback: a server JVM per allocator, client ends in load");
         out.println("                 generator JVMs; numaslab vs Netty's allocators; bench/results/c1000k.md");
         out.println("  tlb [--quick]  pointer chase and random reads per page kind and working set, against C");

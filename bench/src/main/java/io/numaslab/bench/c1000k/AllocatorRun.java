@@ -37,6 +37,7 @@ final class AllocatorRun
     private final int seconds;
     private final int perGenerator;
     private final int connectSeconds;
+    private final double rate;
 
     /**
      * @param allocator      numaslab, pooled or adaptive: the server's allocator.
@@ -44,10 +45,12 @@ final class AllocatorRun
      * @param seconds        seconds of measured load, 0 for none.
      * @param perGenerator   client ends one load generator holds at most.
      * @param connectSeconds time limit of the connect phase.
+     * @param rate           messages per connection per second during the load.
      */
     AllocatorRun(final String allocator, final int connections, final int seconds, final int perGenerator,
-        final int connectSeconds)
+        final int connectSeconds, final double rate)
     {
+        this.rate = rate;
         this.allocator = allocator;
         this.connections = connections;
         this.seconds = seconds;
@@ -125,7 +128,8 @@ final class AllocatorRun
             {
                 final int share = connections / count + (g < connections % count ? 1 : 0);
                 generators.add(ChildJvm.start("generator " + (g + 1), generatorHeapMiB(share), LoadGenerator.class,
-                    List.of(port, String.valueOf(first), String.valueOf(share), String.valueOf(connectSeconds))));
+                    List.of(port, String.valueOf(first), String.valueOf(share), String.valueOf(connectSeconds),
+                        String.valueOf(rate))));
                 first += share;
             }
             double slowestConnect = 0;

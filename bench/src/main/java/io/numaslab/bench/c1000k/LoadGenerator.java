@@ -58,7 +58,8 @@ public final class LoadGenerator
     }
 
     /**
-     * @param args port, first connection index, connection count, connect time limit in seconds.
+     * @param args port, first connection index, connection count, connect time limit in seconds, messages per
+     *             connection per second.
      * @throws Exception if the generator cannot start.
      */
     public static void main(final String[] args) throws Exception
@@ -67,10 +68,11 @@ public final class LoadGenerator
         final int first = Integer.parseInt(args[1]);
         final int count = Integer.parseInt(args[2]);
         final long connectLimitNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(args[3]));
+        final double rate = Double.parseDouble(args[4]);
         final boolean epoll = Epoll.isAvailable();
         final int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         final EventLoopGroup group = epoll ? new EpollEventLoopGroup(loops) : new NioEventLoopGroup(loops);
-        final Load load = new Load();
+        final Load load = new Load(rate);
         final Bootstrap client = new Bootstrap().group(group)
             .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
@@ -217,10 +219,17 @@ public final class LoadGenerator
     {
         final AtomicInteger connected = new AtomicInteger();
         final AtomicLong received = new AtomicLong();
+        /** Messages each connection sends per second. */
+        final double rate;
         final AtomicInteger errors = new AtomicInteger();
         private final Map<EventLoop, LoopState> loops = new ConcurrentHashMap<>();
         private volatile boolean running;
         private volatile long windowStart = Long.MAX_VALUE;
+
+        Load(final double rate)
+        {
+            this.rate = rate;
+        }
 
         void add(final Channel channel)
         {
@@ -302,7 +311,7 @@ public final class LoadGenerator
             {
                 return;
             }
-            owed += channels.size() * ManyConnectionsRun.SENDERS_PER_SECOND / ManyConnectionsRun.TICKS_PER_SECOND;
+            owed += channels.size() * load.rate / ManyConnectionsRun.TICKS_PER_SECOND;
             final int count = (int)owed;
             owed -= count;
             for (int k = 0; k < count && !channels.isEmpty(); k++)

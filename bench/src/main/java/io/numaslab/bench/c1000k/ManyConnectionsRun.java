@@ -21,7 +21,8 @@ import java.util.List;
  * and direct memory per connection, numaslab's usage per node.
  * <p>
  * {@code numaslab c1000k [--connections N] [--seconds S] [--allocators a,b,c] [--per-generator N]
- * [--connect-seconds S] [--results DIR] [--name NAME]}; defaults 50,000 connections, 15 s of load (0: none, memory
+ * [--connect-seconds S] [--rate R] [--results DIR] [--name NAME]}; {@code --rate} is messages per connection per
+ * second (default 0.2: 20% of the connections each second); defaults 50,000 connections, 15 s of load (0: none, memory
  * only), all three allocators, client ends per generator as the file limit allows, a connect time limit of
  * 60 s + 1 s per 1,000 connections, bench/results/c1000k.md and .json. It stops by itself.
  */
@@ -39,7 +40,7 @@ public final class ManyConnectionsRun
     static final int PORTS_PER_SOURCE_ADDRESS = 10_000;
 
     private static final String OPTIONS = "--connections N, --seconds S, --allocators numaslab,pooled,adaptive, " +
-        "--per-generator N, --connect-seconds S, --results DIR, --name NAME";
+        "--per-generator N, --connect-seconds S, --rate R, --results DIR, --name NAME";
 
     private ManyConnectionsRun()
     {
@@ -56,6 +57,7 @@ public final class ManyConnectionsRun
         String allocators = "numaslab,pooled,adaptive";
         int perGenerator = Integer.MAX_VALUE;
         int connectSeconds = -1;
+        double rate = SENDERS_PER_SECOND;
         Path results = Paths.get("bench", "results");
         String name = "c1000k";
         for (int i = 0; i < args.length; i++)
@@ -67,14 +69,16 @@ public final class ManyConnectionsRun
                 case "--allocators": allocators = args[++i]; break;
                 case "--per-generator": perGenerator = count(args[++i]); break;
                 case "--connect-seconds": connectSeconds = Integer.parseInt(args[++i]); break;
+                case "--rate": rate = Double.parseDouble(args[++i]); break;
                 case "--results": results = Paths.get(args[++i]); break;
                 case "--name": name = args[++i]; break;
                 default: throw new IllegalArgumentException("unknown option " + args[i] + " (" + OPTIONS + ")");
             }
         }
-        if (connections < 1 || perGenerator < 1 || seconds < 0)
+        if (connections < 1 || perGenerator < 1 || seconds < 0 || !(rate > 0 && rate <= 1000))
         {
-            throw new IllegalArgumentException("--connections and --per-generator must be at least 1, --seconds at least 0");
+            throw new IllegalArgumentException("--connections and --per-generator must be at least 1, --seconds at " +
+                "least 0, --rate above 0 and at most 1000");
         }
         if (connectSeconds < 0)
         {
@@ -110,10 +114,10 @@ public final class ManyConnectionsRun
         final long start = System.nanoTime();
         for (final String allocator : allocators.split(","))
         {
-            final RunResult run = new AllocatorRun(allocator.trim(), held, seconds, perGenerator, connectSeconds).run();
+            final RunResult run = new AllocatorRun(allocator.trim(), held, seconds, perGenerator, connectSeconds, rate).run();
             runs.add(limit.isEmpty() ? run : run.withLimit(connections, run.limit().isEmpty() ? limit : limit + "; " + run.limit()));
         }
-        final String report = Report.markdown(runs, String.join(" ", args), connections, seconds,
+        final String report = Report.markdown(runs, String.join(" ", args), connections, seconds, rate,
             Preflight.limitsInEffect(), (System.nanoTime() - start) / 1e9);
         System.out.println();
         System.out.print(report);

@@ -21,7 +21,7 @@ final class Report
      * @return the report.
      */
     static String markdown(final List<RunResult> runs, final String args, final int connections, final int seconds,
-        final String limitsInEffect, final double totalSeconds)
+        final double rate, final String limitsInEffect, final double totalSeconds)
     {
         final StringBuilder out = new StringBuilder();
         out.append("# Many-connection run\n\n");
@@ -32,8 +32,10 @@ final class Report
             "before the RSS baseline. **The memory figures (RSS, RSS growth and direct memory per connection, " +
             "numaslab's use per node) are the server process's alone**; messages/s and round trips are merged from " +
             "the load generators.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
-            connections, seconds > 0 ? "for " + seconds + " s 20% of the connections send a 64-byte message each " +
-            "second, which the server echoes;" : "no load (--seconds 0);"));
+            connections, seconds <= 0 ? "no load (--seconds 0);" : rate == ManyConnectionsRun.SENDERS_PER_SECOND ?
+            "for " + seconds + " s 20% of the connections send a 64-byte message each second, which the server echoes;" :
+            String.format(Locale.ROOT, "for %d s each connection sends %.3g 64-byte messages a second (%.0f in all), " +
+            "which the server echoes;", seconds, rate, rate * connections)));
         out.append("Limits in effect: ").append(limitsInEffect).append(".\n\n");
         if (System.getenv("NUMA_VM") != null)
         {
