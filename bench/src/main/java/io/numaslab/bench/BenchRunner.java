@@ -107,6 +107,8 @@ public final class BenchRunner
             .append(io.numaslab.bench.jmh.MemoryAfterChurn.run()).append('\n');
         md.append("## Other results\n\n")
             .append("- `c1000k.md`, `c1000k.json`: the many-connection run (`./numaslab c1000k`)\n")
+            .append("- `c1000k-rate.md`: the same at 19,000 connections offered 200,000 messages/s (`--rate 10.5`)\n")
+            .append("- `c1000k-vm.md`, `c1000k-vm.json`: 1,000,000 connections in the 2-node VM (command inside)\n")
             .append("- `tlb.md`, `tlb.json`: page size and TLB, against C (`./numaslab tlb --quick`)\n")
             .append("- `locality.md`: local vs remote node access (`./numaslab locality`)\n");
         Files.writeString(resultsDir.resolve("README.md"), md.toString());
