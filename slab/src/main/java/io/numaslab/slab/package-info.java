@@ -6,14 +6,15 @@
  *                                                          └─────────────▶ page run (one allocation &gt; 64 KiB)
  *
  *   SlabHeap.allocate(size): SizeClasses.classIndexOf(size) → first slab of the class with room → lowest free slot
- *   SlabHeap.free(address):  ChunkTable.chunkOf(address) → page → slab → slot (checked, then marked free)
+ *   SlabHeap.free(address):  ChunkTable.slabOf(address) (radix map of 64 KiB pages) → slot (checked, then marked
+ *                            free); page runs: ChunkTable.chunkOf(address) → page → run
  * </pre>
  *
  * <ul>
  *   <li>{@link io.numaslab.slab.SizeClasses}: the 80 classes from 16 B to 64 KiB and each one's slab geometry.</li>
  *   <li>{@link io.numaslab.slab.ChunkSource}: where chunks come from (node-bound huge pages, in another module).</li>
  *   <li>{@link io.numaslab.slab.Chunk}: one chunk, its page map and its preallocated slabs.</li>
- *   <li>{@link io.numaslab.slab.ChunkTable}: address to chunk, lock-free, for every thread.</li>
+ *   <li>{@link io.numaslab.slab.ChunkTable}: address to chunk and address to slab, lock-free, for every thread.</li>
  *   <li>{@link io.numaslab.slab.SlabHeap}: the single-owner heap tying these together.</li>
  * </ul>
  *
