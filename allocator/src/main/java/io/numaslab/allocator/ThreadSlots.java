@@ -12,7 +12,9 @@ import java.util.function.Function;
  * its value through the ThreadLocal instead, correctly but more slowly.
  * <p>
  * Only a thread itself writes itself into a slot, so a thread that finds itself in {@code owners} reads its own
- * value; other threads only ever empty the slots of threads that have ended. Slots of ended threads are emptied
+ * value; other threads only ever empty the slots of threads that have ended. Slots are written under a lock (it is
+ * taken once per thread, on its first use): two new threads whose ids collide could otherwise both take an ended
+ * thread's slot at once and leave one's thread beside the other's value. Slots of ended threads are emptied
  * whenever a thread makes its value, and by {@link #forget(Thread)}, so an ended thread's value is not kept for
  * long.
  *
@@ -54,7 +56,7 @@ public final class ThreadSlots<T>
      *
      * @param owner a thread that has ended.
      */
-    public void forget(final Thread owner)
+    public synchronized void forget(final Thread owner)
     {
         final int slot = slotOf(owner);
         if (owners[slot] == owner)
@@ -73,17 +75,20 @@ public final class ThreadSlots<T>
             threadLocal.set(value);
             forgetEnded();
         }
-        final Thread holder = owners[slot];
-        if (holder == null || !holder.isAlive())
+        synchronized (this)
         {
-            values[slot] = value;
-            owners[slot] = thread;
+            final Thread holder = owners[slot];
+            if (holder == null || !holder.isAlive())
+            {
+                values[slot] = value;
+                owners[slot] = thread;
+            }
         }
         return value;
     }
 
     /** Empties the slots of threads that have ended: a thousand loads, next to the cost of starting a thread. */
-    private void forgetEnded()
+    private synchronized void forgetEnded()
     {
         for (int slot = 0; slot < SLOT_COUNT; slot++)
         {

@@ -82,6 +82,55 @@ class ThreadSlotsTest
 
     @Test
     @SuppressWarnings("deprecation")
+    void newThreadsRacingForOneEndedThreadsSlotEachGetTheirOwnValue() throws Exception
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            final Thread ended = new Thread(slots::get);
+            ended.start();
+            ended.join();
+            final int racers = 6;
+            final CyclicBarrier start = new CyclicBarrier(racers);
+            final List<Throwable> failures = new CopyOnWriteArrayList<>();
+            final Runnable race = () ->
+            {
+                try
+                {
+                    start.await();
+                    for (int i = 0; i < 200; i++)
+                    {
+                        assertSame(Thread.currentThread(), slots.get().owner(), "a thread got another's value");
+                    }
+                }
+                catch (final Throwable t)
+                {
+                    failures.add(t);
+                }
+            };
+            final Thread[] threads = new Thread[racers];
+            for (int k = 0; k < racers; k++)
+            {
+                Thread t = new Thread(race);
+                while ((t.getId() & (ThreadSlots.SLOT_COUNT - 1)) != (ended.getId() & (ThreadSlots.SLOT_COUNT - 1)))
+                {
+                    t = new Thread(race);
+                }
+                threads[k] = t;
+            }
+            for (final Thread t : threads)
+            {
+                t.start();
+            }
+            for (final Thread t : threads)
+            {
+                t.join();
+            }
+            assertTrue(failures.isEmpty(), () -> "round: " + failures);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
     void aThreadWhoseIdCollidesWithAnEndedThreadTakesItsSlotAndItsOwnValue() throws Exception
     {
         final AtomicReference<Value> first = new AtomicReference<>();
