@@ -284,34 +284,22 @@ public final class SlabHeap
      */
     public void free(final long address)
     {
-        final Slab mapped = table.slabOf(address);
-        if (mapped != null && mapped.heap == this)
+        final Slab slab = table.slabOf(address);
+        if (slab != null)
         {
-            final int slot = mapped.liveSlotIndexOf(address);
+            final int slot = slab.heap == this ? slab.liveSlotIndexOf(address) : -1;
             if (slot >= 0)
             {
-                freeSlot(mapped, slot);
+                freeSlot(slab, slot);
                 return;
             }
         }
-        final Chunk chunk = table.chunkOf(address);
-        if (chunk != null && chunk.heap() == this)
+        else
         {
-            final int page = chunk.pageIndexOf(address);
-            final byte kind = chunk.pageKind(page);
-            if (kind == Chunk.PAGE_SLAB)
+            final Chunk chunk = runChunkOf(address);
+            if (chunk != null)
             {
-                final Slab slab = chunk.slabAt(page);
-                final int slot = slab.liveSlotIndexOf(address);
-                if (slot >= 0)
-                {
-                    freeSlot(slab, slot);
-                    return;
-                }
-            }
-            else if (kind == Chunk.PAGE_RUN && isRunStart(chunk, page, address))
-            {
-                freeRun(chunk, chunk.runFirstPage(page));
+                freeRun(chunk, chunk.pageIndexOf(address));
                 return;
             }
         }
@@ -426,25 +414,38 @@ public final class SlabHeap
      */
     public int usableSize(final long address)
     {
-        final Chunk chunk = table.chunkOf(address);
-        if (chunk != null && chunk.heap() == this)
+        final Slab slab = table.slabOf(address);
+        if (slab != null)
         {
-            final int page = chunk.pageIndexOf(address);
-            final byte kind = chunk.pageKind(page);
-            if (kind == Chunk.PAGE_SLAB)
+            if (slab.heap == this && slab.liveSlotIndexOf(address) >= 0)
             {
-                final Slab slab = chunk.slabAt(page);
-                if (slab.liveSlotIndexOf(address) >= 0)
-                {
-                    return slab.slotSizeBytes;
-                }
+                return slab.slotSizeBytes;
             }
-            else if (kind == Chunk.PAGE_RUN && isRunStart(chunk, page, address))
+        }
+        else
+        {
+            final Chunk chunk = runChunkOf(address);
+            if (chunk != null)
             {
-                return chunk.runPageCount(page) * Chunk.PAGE_SIZE_BYTES;
+                return chunk.runPageCount(chunk.pageIndexOf(address)) * Chunk.PAGE_SIZE_BYTES;
             }
         }
         throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) + "): " + problemWith(address));
+    }
+
+    /**
+     * The chunk of this heap in which {@code address} starts a page run, or null. Slab pages are not looked at: the
+     * slab map ({@link ChunkTable#slabOf(long)}) answers for those.
+     */
+    private Chunk runChunkOf(final long address)
+    {
+        final Chunk chunk = table.chunkOf(address);
+        if (chunk == null || chunk.heap() != this)
+        {
+            return null;
+        }
+        final int page = chunk.pageIndexOf(address);
+        return chunk.pageKind(page) == Chunk.PAGE_RUN && isRunStart(chunk, page, address) ? chunk : null;
     }
 
     private static boolean isRunStart(final Chunk chunk, final int page, final long address)
