@@ -176,14 +176,9 @@ public final class NumaAllocator implements AutoCloseable
         if (slot < 0)
         {
             slab = chunkTable.slabOf(address);
-            if (slab == null || closed)
-            {
-                freeSlow(address, chunkTable.chunkOf(address));
-                return;
-            }
-            slot = slab.slotIndexOf(address);
+            slot = slab == null ? -1 : slab.slotIndexOf(address);
         }
-        else if (closed)
+        if (slab == null || closed)
         {
             freeSlow(address, chunkTable.chunkOf(address));
             return;
