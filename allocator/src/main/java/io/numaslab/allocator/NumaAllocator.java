@@ -42,9 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * double free, an interior pointer or an address it did not hand out, {@link NodeLimitExceededException} and
  * {@link AllocationFailedException} when a node has no more memory.
  * <p>
- * Double frees are caught by a per-slot live mark that is set and cleared with plain stores: a free repeated
- * after the first has returned is always caught; two threads freeing the same address at the same instant is a
- * race in the caller that the check may miss.
+ * Double frees are caught by a per-slot live mark that a free clears with an atomic exchange: a free repeated
+ * after the first has returned is caught, and so is the loser when two threads free the same address at the same
+ * instant, so a slot never goes back twice and is never handed out twice.
  */
 public final class NumaAllocator implements AutoCloseable
 {

@@ -1,5 +1,7 @@
 package io.numaslab.slab;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
@@ -22,6 +24,8 @@ public final class Slab
     private static final int BITMAP_WORDS = SizeClasses.MAX_SLOTS_PER_SLAB / Long.SIZE;
     /** Slot index = (offset * reciprocal) >>> 48: exact for offsets below 4096 slots of up to 64 KiB. */
     private static final int RECIPROCAL_SHIFT = 48;
+    /** Atomic access to {@code liveSlots}: clearing a mark is an exchange. */
+    private static final VarHandle LIVE = MethodHandles.arrayElementVarHandle(byte[].class);
 
     final Chunk chunk;
     /** The chunk's heap, here too so that a free finds the slab's owner with one load. */
@@ -42,9 +46,10 @@ public final class Slab
 
     /**
      * One byte per slot: 1 while the slot is in a caller's hands, 0 while it is free in the slab or held in a
-     * thread cache. Set and cleared by the allocator above this layer with plain stores, from any thread: a
-     * byte store never disturbs its neighbours, so no atomic is needed, and the allocator's own hand-over
-     * (queues, locks) orders them. Grows when the slab is reused for a class with more slots; never shrinks.
+     * thread cache. Set by the allocator above this layer with a plain store (only the thread that holds the free
+     * slot sets it; the allocator's own hand-over, queues and locks, orders that), and cleared with an atomic
+     * exchange, from any thread, so that of two threads freeing the same slot at the same instant exactly one
+     * wins. Grows when the slab is reused for a class with more slots; never shrinks.
      */
     private byte[] liveSlots = new byte[0];
 
@@ -190,20 +195,15 @@ public final class Slab
     }
 
     /**
-     * Clears a slot's live mark: the caller gives it back. Any thread may call it.
+     * Clears a slot's live mark: the caller gives it back. Any thread may call it; it is atomic, so when several
+     * threads clear the same mark at once, exactly one gets true.
      *
      * @param slot from {@link #slotIndexOf(long)}
      * @return false if it was not marked live (a double free, or an address never handed out); nothing changed
      */
     public boolean clearLive(final int slot)
     {
-        final byte[] live = liveSlots;
-        if (live[slot] == 0)
-        {
-            return false;
-        }
-        live[slot] = 0;
-        return true;
+        return (byte)LIVE.getAndSet(liveSlots, slot, (byte)0) != 0;
     }
 
     /** Returns whether a slot is marked live (in a caller's hands). */

@@ -1,0 +1,88 @@
+package io.numaslab.allocator;
+
+import io.numaslab.slab.InvalidFreeException;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two threads free the same address at the same instant, over and over: exactly one free of each address must
+ * succeed and the other must throw, or the slot would go into two thread caches and be handed out twice.
+ */
+class ConcurrentDoubleFreeTest
+{
+    private static final int ROUNDS = 200_000;
+    private static final int SIZE_BYTES = 64;
+
+    @Test
+    void ofTwoThreadsFreeingOneAddressAtOnceExactlyOneSucceeds() throws Exception
+    {
+        try (NumaAllocator allocator = NumaAllocator.builder().jmx(false).build())
+        {
+            final long[] addresses = new long[ROUNDS];
+            for (int r = 0; r < ROUNDS; r++)
+            {
+                addresses[r] = allocator.allocate(SIZE_BYTES);
+            }
+            final AtomicInteger arrived = new AtomicInteger();
+            final AtomicInteger succeeded = new AtomicInteger();
+            final AtomicInteger refused = new AtomicInteger();
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final Runnable racer = () ->
+            {
+                try
+                {
+                    for (int r = 0; r < ROUNDS; r++)
+                    {
+                        // a spin barrier per round, so both threads reach the free together
+                        arrived.incrementAndGet();
+                        final int everyone = 2 * (r + 1);
+                        while (arrived.get() < everyone)
+                        {
+                            Thread.onSpinWait();
+                        }
+                        try
+                        {
+                            allocator.free(addresses[r]);
+                            succeeded.incrementAndGet();
+                        }
+                        catch (final InvalidFreeException expected)
+                        {
+                            refused.incrementAndGet();
+                        }
+                    }
+                    allocator.trimCurrentThreadCache();
+                }
+                catch (final Throwable t)
+                {
+                    failure.compareAndSet(null, t);
+                }
+            };
+            final Thread first = new Thread(racer, "racer-1");
+            final Thread second = new Thread(racer, "racer-2");
+            first.start();
+            second.start();
+            first.join();
+            second.join();
+            assertNull(failure.get());
+            assertEquals(ROUNDS, succeeded.get(), "frees that succeeded: one per address");
+            assertEquals(ROUNDS, refused.get(), "frees refused as double frees: one per address");
+            assertEquals(allocator.stats().getAllocations(), allocator.stats().getFrees());
+            assertEquals(0, allocator.stats().getUsedBytes());
+
+            // Nothing is handed out twice: as many allocations as there were addresses are all distinct.
+            final Set<Long> handedOut = new HashSet<>();
+            for (int r = 0; r < ROUNDS; r++)
+            {
+                assertTrue(handedOut.add(allocator.allocate(SIZE_BYTES)), "an address handed out twice");
+            }
+        }
+    }
+}
