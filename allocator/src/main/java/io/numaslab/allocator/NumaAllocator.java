@@ -62,6 +62,7 @@ public final class NumaAllocator implements AutoCloseable
 
     private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache());
     private final CopyOnWriteArrayList<ThreadCache> liveCaches = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<UpperCache> upperCaches = new CopyOnWriteArrayList<>();
     private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
     private final ConcurrentHashMap<Long, LargeAllocation> largeAllocations = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
@@ -317,6 +318,7 @@ public final class NumaAllocator implements AutoCloseable
         final ThreadCache cache = cache();
         if (cache.arena != target)
         {
+            trimUpperCaches();
             cache.flushAll();
             cache.sendPendingRemote(arenas);
             retireCounters(cache);
@@ -327,12 +329,14 @@ public final class NumaAllocator implements AutoCloseable
     }
 
     /**
-     * Gives the calling thread's cached slots back to its arena and sends its pending remote frees home. Threads
+     * Gives the calling thread's cached slots back to its arena and sends its pending remote frees home, after the
+     * {@linkplain #addUpperCache upper caches} have given back what the thread held in them. Threads
      * that go idle for long may call it (or {@link #trimCurrentThreadCacheIfIdle()} periodically); caches of threads
      * that end are reclaimed by the allocator.
      */
     public void trimCurrentThreadCache()
     {
+        trimUpperCaches();
         final ThreadCache cache = caches.getIfPresent();
         if (cache != null)
         {
@@ -357,19 +361,53 @@ public final class NumaAllocator implements AutoCloseable
         {
             return false;
         }
-        final long ops = cache.allocations + cache.frees;
+        final long ops = operationsOf(cache);
         if (ops != cache.opsAtIdleCheck)
         {
             cache.opsAtIdleCheck = ops;
             return false;
         }
-        if (cache.cachedBytes == 0 && !cache.hasPendingRemote())
+        boolean trimmed = trimUpperCaches();
+        if (cache.cachedBytes != 0 || cache.hasPendingRemote())
         {
-            return false;
+            cache.flushAll();
+            cache.sendPendingRemote(arenas);
+            trimmed = true;
         }
-        cache.flushAll();
-        cache.sendPendingRemote(arenas);
-        return true;
+        cache.opsAtIdleCheck = operationsOf(cache); // the upper caches' frees were not the thread's work
+        return trimmed;
+    }
+
+    /**
+     * Registers a cache that a layer above keeps of this allocator's memory per thread, so that it is trimmed with
+     * the thread caches (see {@link UpperCache}). Registering the same one again does nothing.
+     *
+     * @param cache the upper cache.
+     */
+    public void addUpperCache(final UpperCache cache)
+    {
+        upperCaches.addIfAbsent(cache);
+    }
+
+    private long operationsOf(final ThreadCache cache)
+    {
+        long ops = cache.allocations + cache.frees;
+        for (final UpperCache upper : upperCaches)
+        {
+            ops += upper.operationsOfCurrentThread(this);
+        }
+        return ops;
+    }
+
+    /** @return whether an upper cache had anything of the calling thread's to give back. */
+    private boolean trimUpperCaches()
+    {
+        boolean trimmed = false;
+        for (final UpperCache upper : upperCaches)
+        {
+            trimmed |= upper.trimCurrentThread(this);
+        }
+        return trimmed;
     }
 
     /** @return the node ids of this allocator's arenas, ascending. */
@@ -677,11 +715,25 @@ public final class NumaAllocator implements AutoCloseable
         batchPool.offer(batch);
     }
 
-    /** Reclaims the caches of threads that have ended and drains every arena's remote frees. */
+    /**
+     * Reclaims what threads that have ended held in upper caches and thread caches, and drains every arena's remote
+     * frees.
+     */
     void maintain()
     {
         try
         {
+            boolean reclaimed = false;
+            for (final UpperCache upper : upperCaches)
+            {
+                reclaimed |= upper.reclaimEndedThreads(this);
+            }
+            final ThreadCache own = reclaimed ? caches.getIfPresent() : null;
+            if (own != null)
+            {
+                own.flushAll(); // what this thread freed for the ended threads goes to the arenas, not its cache
+                own.sendPendingRemote(arenas);
+            }
             for (final ThreadCache cache : liveCaches)
             {
                 // isAlive() false: the thread's last action happens-before this, so its cache is ours now.
