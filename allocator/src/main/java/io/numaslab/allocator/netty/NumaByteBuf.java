@@ -47,12 +47,17 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     private static final int KEEP_SLOT_ON_SHRINK_BYTES = 512;
 
     private final BufferRecycler.Local<NumaByteBuf> home;
+    /** The cache of the thread that allocated the memory (so it is of that thread's node), and its epoch then. */
+    private ThreadBufferCache allocatedBy;
+    private int allocatedAt;
     private NumaByteBufAllocator alloc;
     private NumaAllocator memory;
     private boolean unsafe;
     private long address;
     private int capacity;
     private int slotBytes;
+    /** The size class of the slot, or -1 for a page run or region. */
+    private int slotClass;
     private ResourceLeakTracker<ByteBuf> leak;
     private boolean recordLeak;
 
@@ -82,10 +87,26 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         final ResourceLeakDetector<ByteBuf> detector, final int initialCapacity, final int maxCapacity)
     {
         final int sizeBytes = Math.max(1, initialCapacity);
-        final long address = memory.allocate(sizeBytes);
-        final int slotBytes = usableSize(memory, address, sizeBytes);
-        final NumaByteBuf buf = RECYCLER.get();
-        buf.reuse(alloc, memory, unsafe, address, slotBytes, initialCapacity, maxCapacity);
+        final int classIndex = classOf(sizeBytes);
+        final ThreadBufferCache cache = ThreadBufferCache.ofCurrentThread();
+        NumaByteBuf buf = classIndex >= 0 ? cache.take(memory, classIndex) : null;
+        if (buf != null)
+        {
+            // released on this thread before, and its slot (of this size's class) with it
+            buf.reuse(alloc, unsafe, initialCapacity, maxCapacity);
+        }
+        else
+        {
+            final long address = memory.allocate(sizeBytes);
+            buf = RECYCLER.get();
+            if (buf.memory != memory)
+            {
+                buf.memory = memory;
+            }
+            buf.useMemory(address, slotBytesOf(memory, address, classIndex), classIndex);
+            buf.reuse(alloc, unsafe, initialCapacity, maxCapacity);
+            buf.allocatedOn(cache);
+        }
         final ResourceLeakTracker<ByteBuf> tracker = detector.track(buf);
         if (tracker != null)
         {
@@ -95,33 +116,32 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         return buf;
     }
 
+    /** @return the size class that serves {@code sizeBytes} (at least 1), or -1 for a page run or region. */
+    private static int classOf(final int sizeBytes)
+    {
+        return sizeBytes <= SizeClasses.MAX_SMALL_SIZE_BYTES ? SizeClasses.classIndexOf(sizeBytes) : -1;
+    }
+
     /**
      * The usable size of a fresh allocation: its size class, known from the size alone, for what comes from slabs,
      * so the hot path does not look the address up again; the allocator's answer for larger sizes.
      */
-    private static int usableSize(final NumaAllocator memory, final long address, final int sizeBytes)
+    private static int slotBytesOf(final NumaAllocator memory, final long address, final int classIndex)
     {
-        return sizeBytes <= SizeClasses.MAX_SMALL_SIZE_BYTES ?
-            SizeClasses.sizeOfClass(SizeClasses.classIndexOf(sizeBytes)) : memory.usableSize(address);
+        return classIndex >= 0 ? SizeClasses.sizeOfClass(classIndex) : memory.usableSize(address);
     }
 
-    private void reuse(final NumaByteBufAllocator alloc, final NumaAllocator memory, final boolean unsafe,
-        final long address, final int slotBytes, final int capacity, final int maxCapacity)
+    /** Makes this a fresh buffer over the memory it now has (its old slot, or one just allocated). */
+    private void reuse(final NumaByteBufAllocator alloc, final boolean unsafe, final int capacity,
+        final int maxCapacity)
     {
-        // A recycled object usually served the same allocators last time: skipping equal reference stores skips
-        // their GC write barriers.
+        // A recycled object usually served the same allocator last time: skipping an equal reference store skips
+        // its GC write barrier. The leak tracker is null already: deallocate() cleared it.
         if (this.alloc != alloc)
         {
             this.alloc = alloc;
         }
-        if (this.memory != memory)
-        {
-            this.memory = memory;
-        }
         this.unsafe = unsafe;
-        this.leak = null;
-        this.recordLeak = false;
-        useMemory(address, slotBytes);
         this.capacity = capacity;
         maxCapacity(maxCapacity);
         resetRefCnt();
@@ -130,9 +150,20 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         markWriterIndex();
     }
 
-    /** Points this buffer at other memory; its views of the old memory go (the scratch one back to the table). */
-    private void useMemory(final long newAddress, final int newSlotBytes)
+    /** Records that the calling thread, whose cache this is, allocated the buffer's current memory. */
+    private void allocatedOn(final ThreadBufferCache cache)
     {
+        if (allocatedBy != cache)
+        {
+            allocatedBy = cache;
+        }
+        allocatedAt = cache.epoch();
+    }
+
+    /** Points this buffer at other memory; its views of the old memory go (the scratch one back to the table). */
+    private void useMemory(final long newAddress, final int newSlotBytes, final int newSlotClass)
+    {
+        slotClass = newSlotClass;
         releaseScratch();
         if (newAddress != address || newSlotBytes != slotBytes)
         {
@@ -165,9 +196,29 @@ final class NumaByteBuf extends LeakRecordingByteBuf
             tracker.close(this);
         }
         releaseScratch();
+        // Released on the thread that allocated the memory: kept with it in that thread's cache if there is room.
+        final ThreadBufferCache cache = allocatedBy;
+        if (cache.owner == Thread.currentThread() && slotClass >= 0 && cache.keep(this, memory, slotClass, allocatedAt))
+        {
+            return;
+        }
         // memory and alloc stay set (reuse() overwrites them only if they differ): a pooled object keeps its
         // allocators reachable until it is reused, which saves two reference stores per buffer
         memory.free(address);
+        home.recycle(this);
+    }
+
+    /**
+     * Frees the memory of a buffer that its thread's cache kept, and gives the object back to its pool.
+     *
+     * @param free false if the allocator is closed: the memory is gone already.
+     */
+    void freeKeptMemory(final boolean free)
+    {
+        if (free)
+        {
+            memory.free(address);
+        }
         home.recycle(this);
     }
 
@@ -226,7 +277,9 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     {
         final int sizeBytes = Math.max(1, newCapacity);
         final long newAddress = memory.allocate(sizeBytes);
-        final int newSlotBytes = usableSize(memory, newAddress, sizeBytes);
+        final int newSlotClass = classOf(sizeBytes);
+        final int newSlotBytes = slotBytesOf(memory, newAddress, newSlotClass);
+        allocatedOn(ThreadBufferCache.ofCurrentThread());
         final int keepBytes = Math.min(capacity, newCapacity);
         if (unsafe)
         {
@@ -241,7 +294,7 @@ final class NumaByteBuf extends LeakRecordingByteBuf
             trimIndicesToCapacity(newCapacity);
         }
         final long oldAddress = address;
-        useMemory(newAddress, newSlotBytes);
+        useMemory(newAddress, newSlotBytes, newSlotClass);
         capacity = newCapacity;
         memory.free(oldAddress);
     }

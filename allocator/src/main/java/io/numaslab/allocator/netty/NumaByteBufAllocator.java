@@ -29,7 +29,11 @@ import java.util.Objects;
  * grows inside the allocation's size class without copying, and past it by moving to a larger one, up to the
  * buffer's maximum capacity; {@link #calculateNewCapacity} is Netty's (doubling from 64 bytes up to 4 MiB, then
  * steps of 4 MiB). Buffer objects are recycled per thread, so allocating and releasing in a steady state makes no
- * garbage (with leak detection DISABLED; at SIMPLE, one buffer in 128 carries a tracker).
+ * garbage (with leak detection DISABLED; at SIMPLE, one buffer in 128 carries a tracker). A buffer released on the
+ * thread that allocated it is kept with its memory, a few per size class and at most 256 KiB per thread, for that
+ * thread's next buffer of its size class: then allocate + release frees and allocates nothing below. Kept memory
+ * counts as used ({@link #keptBufferBytes()}) and goes back through the NumaAllocator's trims (explicit, idle, on
+ * rebinding, and when the thread ends).
  * <p>
  * Leaks are reported by a {@link ResourceLeakDetector} for {@code ByteBuf} that each allocator obtains from
  * {@link ResourceLeakDetectorFactory#instance()} when it is built, at the global {@link ResourceLeakDetector#getLevel()
@@ -106,7 +110,7 @@ public final class NumaByteBufAllocator extends AbstractByteBufAllocator impleme
         {
             throw new IllegalArgumentException("heapAllocator must make heap buffers itself, got " + heapAllocator);
         }
-        this.memory = memory;
+        this.memory = memory != null ? withBufferCaches(memory) : null;
         this.heapAllocator = heapAllocator != null ? heapAllocator : new UnpooledByteBufAllocator(false);
         this.directByDefault = preferDirect;
         this.unsafe = unsafe && UnsafeMemory.AVAILABLE;
@@ -117,6 +121,17 @@ public final class NumaByteBufAllocator extends AbstractByteBufAllocator impleme
     public NumaAllocator numaAllocator()
     {
         return memory != null ? memory : DefaultMemory.ALLOCATOR;
+    }
+
+    /**
+     * @return bytes of released buffers that threads keep with their memory for their next buffers (a racy sum over
+     *         the threads, for metrics); counted in the NumaAllocator's used bytes and in
+     *         {@code metric().usedDirectMemory()}. {@code numaAllocator().trimCurrentThreadCache()} frees the calling
+     *         thread's.
+     */
+    public long keptBufferBytes()
+    {
+        return ThreadBufferCache.bytesKept(numaAllocator());
     }
 
     /** @return the allocator heap buffers come from. */
@@ -215,7 +230,14 @@ public final class NumaByteBufAllocator extends AbstractByteBufAllocator impleme
     /** The process-wide NumaAllocator of {@link #DEFAULT}, built when this class is first used. */
     private static final class DefaultMemory
     {
-        static final NumaAllocator ALLOCATOR = NumaAllocator.builder().build();
+        static final NumaAllocator ALLOCATOR = withBufferCaches(NumaAllocator.builder().build());
+    }
+
+    /** Lets the allocator trim the per-thread caches of released buffers (see {@link ThreadBufferCache}). */
+    private static NumaAllocator withBufferCaches(final NumaAllocator memory)
+    {
+        memory.addUpperCache(ThreadBufferCache.TRIMMER);
+        return memory;
     }
 
     /** Reads the usage from the NumaAllocator and the heap allocator at each call. */
@@ -238,7 +260,7 @@ public final class NumaByteBufAllocator extends AbstractByteBufAllocator impleme
         public String toString()
         {
             return "NumaByteBufAllocatorMetric(usedHeapMemory: " + usedHeapMemory() + "; usedDirectMemory: " +
-                usedDirectMemory() + ")";
+                usedDirectMemory() + "; keptBufferBytes: " + keptBufferBytes() + ")";
         }
     }
 }

@@ -1,0 +1,217 @@
+package io.numaslab.allocator.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.numaslab.allocator.NumaAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A buffer released on the thread that allocated it is kept with its memory for the next buffer of its size class
+ * on that thread; what is kept is bounded, counts as used, and goes back through every kind of trim.
+ */
+class ThreadBufferCacheTest
+{
+    private static final int SIZE = 16 * 1024;
+
+    private NumaAllocator numa;
+    private NumaByteBufAllocator alloc;
+
+    @BeforeEach
+    void open()
+    {
+        numa = NumaAllocator.builder().jmx(false).build();
+        alloc = new NumaByteBufAllocator(numa);
+    }
+
+    @AfterEach
+    void close()
+    {
+        numa.trimCurrentThreadCache();
+        numa.close();
+    }
+
+    private long used()
+    {
+        return numa.stats().getUsedBytes();
+    }
+
+    @Test
+    void aBufferReleasedOnItsThreadIsTheNextOfItsSizeClassThereWithItsMemory()
+    {
+        final ByteBuf first = alloc.directBuffer(1000);
+        final long address = first.memoryAddress();
+        first.writeLong(42).readByte();
+        assertTrue(first.release());
+        assertEquals(1024, ThreadBufferCache.bytesKept(numa), "its 1 KiB slot is kept");
+
+        final ByteBuf other = alloc.directBuffer(3000);
+        assertNotEquals(address, other.memoryAddress(), "another class does not get it");
+        final ByteBuf again = alloc.directBuffer(1010);
+        assertSame(first, again);
+        assertEquals(address, again.memoryAddress());
+        assertEquals(1, again.refCnt());
+        assertEquals(1010, again.capacity());
+        assertEquals(0, again.readerIndex());
+        assertEquals(0, again.writerIndex());
+        again.writeLong(7);
+        assertEquals(7, again.readLong());
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        again.release();
+        other.release();
+    }
+
+    @Test
+    void keptBuffersAreBoundedCountAsUsedAndGoBackOnTrim()
+    {
+        final long before = used();
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < 3 * ThreadBufferCache.BUFFERS_PER_CLASS; i++)
+        {
+            bufs.add(alloc.directBuffer(SIZE));
+        }
+        bufs.forEach(ByteBuf::release);
+        final long kept = (long)ThreadBufferCache.BUFFERS_PER_CLASS * SIZE;
+        assertEquals(kept, ThreadBufferCache.bytesKept(numa), "at most BUFFERS_PER_CLASS per class");
+        assertEquals(kept, alloc.keptBufferBytes());
+        assertTrue(alloc.metric().toString().contains("keptBufferBytes: " + kept), alloc.metric().toString());
+        assertEquals(before + kept, used(), "kept memory is still allocated");
+
+        for (int size = 64; size <= 64 * 1024; size *= 2)
+        {
+            for (int i = 0; i < ThreadBufferCache.BUFFERS_PER_CLASS; i++)
+            {
+                bufs.add(alloc.directBuffer(size));
+            }
+        }
+        bufs.subList(3 * ThreadBufferCache.BUFFERS_PER_CLASS, bufs.size()).forEach(ByteBuf::release);
+        assertTrue(ThreadBufferCache.bytesKept(numa) <= ThreadBufferCache.MAX_BYTES);
+
+        numa.trimCurrentThreadCache();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used());
+    }
+
+    @Test
+    void aBufferReleasedOnAnotherThreadIsFreedNotKept() throws Exception
+    {
+        final long before = used();
+        final ByteBuf buf = alloc.directBuffer(SIZE);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread releaser = new Thread(() ->
+        {
+            try
+            {
+                buf.release();
+                assertEquals(0, ThreadBufferCache.bytesKept(numa));
+                numa.trimCurrentThreadCache();
+            }
+            catch (final Throwable t)
+            {
+                failure.set(t);
+            }
+        });
+        releaser.start();
+        releaser.join();
+        assertNull(failure.get());
+        numa.trimCurrentThreadCache();
+        assertEquals(before, used());
+    }
+
+    @Test
+    void anIdleThreadGivesItsKeptBuffersBackAndABusyOneKeepsThem()
+    {
+        final long before = used();
+        alloc.directBuffer(SIZE).release();
+        numa.trimCurrentThreadCacheIfIdle(); // the first call only notes how busy the thread has been
+        for (int period = 0; period < 3; period++)
+        {
+            alloc.directBuffer(SIZE).release(); // kept buffers only: the allocator's own counters do not move
+            assertFalse(numa.trimCurrentThreadCacheIfIdle(), "busy with kept buffers, so not idle");
+            assertEquals(SIZE, ThreadBufferCache.bytesKept(numa));
+        }
+        assertTrue(numa.trimCurrentThreadCacheIfIdle(), "a period without work: idle");
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used());
+    }
+
+    @Test
+    void whatAThreadKeptWhenItEndedIsFreedByMaintenance() throws Exception
+    {
+        final long before = used();
+        final Thread worker = new Thread(() ->
+        {
+            final List<ByteBuf> bufs = new ArrayList<>();
+            for (int i = 0; i < 5; i++)
+            {
+                bufs.add(alloc.directBuffer(SIZE));
+            }
+            bufs.forEach(ByteBuf::release);
+        });
+        worker.start();
+        worker.join();
+        assertEquals(5L * SIZE, ThreadBufferCache.bytesKept(numa));
+        numa.maintainNow();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used(), "the ended thread's kept buffers and its cache are freed");
+    }
+
+    @Test
+    void aBufferAllocatedBeforeATrimIsNotKeptAfterIt()
+    {
+        final ByteBuf buf = alloc.directBuffer(SIZE);
+        numa.trimCurrentThreadCache(); // as when the thread rebinds to another node: older memory must not be kept
+        buf.release();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        alloc.directBuffer(SIZE).release();
+        assertEquals(SIZE, ThreadBufferCache.bytesKept(numa), "memory allocated after the trim is kept");
+    }
+
+    @Test
+    void aClosedAllocatorHandsOutNoKeptBuffer()
+    {
+        final NumaAllocator other = NumaAllocator.builder().jmx(false).build();
+        final NumaByteBufAllocator otherAlloc = new NumaByteBufAllocator(other);
+        otherAlloc.directBuffer(SIZE).release();
+        assertEquals(SIZE, ThreadBufferCache.bytesKept(other));
+        other.close();
+        assertThrows(IllegalStateException.class, () -> otherAlloc.directBuffer(SIZE));
+        other.trimCurrentThreadCache(); // drops the kept buffer without freeing into the closed allocator
+        assertEquals(0, ThreadBufferCache.bytesKept(other));
+    }
+
+    @Test
+    void keepingABufferOfAnotherAllocatorFreesThoseOfThePreviousOne()
+    {
+        final NumaAllocator other = NumaAllocator.builder().jmx(false).build();
+        try
+        {
+            final NumaByteBufAllocator otherAlloc = new NumaByteBufAllocator(other);
+            final long before = used();
+            alloc.directBuffer(SIZE).release();
+            assertEquals(SIZE, ThreadBufferCache.bytesKept(numa));
+            otherAlloc.directBuffer(SIZE).release();
+            assertEquals(SIZE, ThreadBufferCache.bytesKept(other));
+            assertEquals(0, ThreadBufferCache.bytesKept(numa));
+            numa.trimCurrentThreadCache();
+            assertEquals(before, used(), "the first allocator's kept buffer was freed");
+        }
+        finally
+        {
+            other.trimCurrentThreadCache();
+            other.close();
+        }
+    }
+}
