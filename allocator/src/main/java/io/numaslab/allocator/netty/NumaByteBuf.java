@@ -97,6 +97,7 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         }
         else
         {
+            cache.allocatingFrom(memory);
             final long address = memory.allocate(sizeBytes);
             buf = RECYCLER.get();
             if (buf.memory != memory)
@@ -196,16 +197,39 @@ final class NumaByteBuf extends LeakRecordingByteBuf
             tracker.close(this);
         }
         releaseScratch();
-        // Released on the thread that allocated the memory: kept with it in that thread's cache if there is room.
+        // A slot goes back with this object to the cache of the thread that allocated it, if there is room: at once
+        // when released on that thread, through its queue when released on another.
         final ThreadBufferCache cache = allocatedBy;
-        if (cache.owner == Thread.currentThread() && slotClass >= 0 && cache.keep(this, memory, slotClass, allocatedAt))
+        if (slotClass >= 0)
         {
-            return;
+            if (cache.owner == Thread.currentThread() ? cache.keep(this, memory, slotClass, allocatedAt) :
+                allocatedAt == cache.epoch() && cache.giveBack(this, slotClass))
+            {
+                return;
+            }
         }
         // memory and alloc stay set (reuse() overwrites them only if they differ): a pooled object keeps its
         // allocators reachable until it is reused, which saves two reference stores per buffer
         memory.free(address);
         home.recycle(this);
+    }
+
+    /** @return the size class of the slot, or -1 for a page run or region. */
+    int slotClass()
+    {
+        return slotClass;
+    }
+
+    /** @return the {@link ThreadBufferCache#epoch()} of the allocating thread when the slot was allocated. */
+    int allocatedAt()
+    {
+        return allocatedAt;
+    }
+
+    /** @return the allocator the memory is from. */
+    NumaAllocator memory()
+    {
+        return memory;
     }
 
     /**

@@ -4,7 +4,10 @@ import io.numaslab.allocator.NumaAllocator;
 import io.numaslab.allocator.ThreadSlots;
 import io.numaslab.allocator.UpperCache;
 import io.numaslab.slab.SizeClasses;
+import org.jctools.queues.MpscArrayQueue;
 
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -12,51 +15,65 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * whose slot stays allocated, so that the next direct buffer of that class on this thread is one of them, with
  * nothing to free, allocate or look up in between. This is the fast path of allocate + release.
  * <p>
- * A buffer is kept only when it is released on the thread that allocated its memory (so it is of that thread's
- * node), its slot is a size class, and the cache has room: at most {@value #BUFFERS_PER_CLASS} per class and
- * {@value #MAX_BYTES} bytes in all. Otherwise its memory is freed as usual.
+ * Only memory this thread allocated since its last trim is kept (so it is of this thread's node):
+ * <ul>
+ *   <li>released on this thread, a buffer goes on the stack of its class if there is room: at most
+ *       {@value #BUFFERS_PER_CLASS} per class and {@value #MAX_BYTES} bytes in all;</li>
+ *   <li>released on another thread (a producer/consumer pair of event loops), it comes back with its memory
+ *       through this cache's MPSC queue, at most {@value #RETURN_QUEUE_CAPACITY} buffers (4 MiB) in flight, and this
+ *       thread moves it to a stack when its stack of that class runs empty. The queue costs the releasing thread one
+ *       offer, where freeing the memory and giving the object back cost a free and an offer, and it spares this
+ *       thread an allocation.</li>
+ * </ul>
+ * Otherwise its memory is freed as usual.
  * <p>
  * The memory of kept buffers counts as used by the {@link NumaAllocator}; it goes back through the allocator's
  * trimming, as an {@link UpperCache} ({@link #TRIMMER}): {@link NumaAllocator#trimCurrentThreadCache()} and the idle
  * trim of {@link NumaAllocator#trimCurrentThreadCacheIfIdle()} free it, a thread that rebinds to another node frees
- * it first, and the allocator's maintenance frees what a thread held when it ended. A cache holds buffers of one
- * NumaAllocator at a time: keeping a buffer of another frees those of the previous one.
+ * it first, and the allocator's maintenance frees what a thread held when it ended. A cache keeps buffers of the
+ * NumaAllocator its thread last allocated from: allocating from another frees what it held of the previous one.
  * <p>
- * Only its thread touches a cache, except that once the thread has ended the maintenance thread frees its buffers,
- * and that metrics read {@code bytes} racily.
+ * Only its thread touches the stacks and polls the queue, except once the thread has ended: then the cache is marked
+ * ended and whoever drains it (the maintenance thread, or a thread that gave a buffer back just then) does so under
+ * the cache's lock. Metrics read the byte counts racily.
  */
 final class ThreadBufferCache
 {
     /** Most buffers kept per size class. */
     static final int BUFFERS_PER_CLASS = 8;
-    /** Most bytes of slots kept per thread. */
+    /** Most bytes of slots kept on the stacks of a thread. */
     static final long MAX_BYTES = 256 * 1024;
+    /** Most buffers in flight back to a thread from others. */
+    static final int RETURN_QUEUE_CAPACITY = 64;
     /** How NumaAllocators trim these caches; registered with each one whose buffers a cache keeps. */
     static final UpperCache TRIMMER = new Trimmer();
 
     private static final ThreadSlots<ThreadBufferCache> THREADS = new ThreadSlots<>(ThreadBufferCache::new);
-    /** Caches that have kept buffers, until their thread has ended and the buffers are freed. */
-    private static final CopyOnWriteArrayList<ThreadBufferCache> HOLDERS = new CopyOnWriteArrayList<>();
+    /** Every cache, until its thread has ended and what it held is freed. */
+    private static final CopyOnWriteArrayList<ThreadBufferCache> CACHES = new CopyOnWriteArrayList<>();
 
     final Thread owner;
     private final NumaByteBuf[] buffers = new NumaByteBuf[SizeClasses.classCount() * BUFFERS_PER_CLASS];
     private final int[] counts = new int[SizeClasses.classCount()];
-    /** Whose memory the kept buffers hold; null until the first is kept. */
+    private final MpscArrayQueue<NumaByteBuf> returned = new MpscArrayQueue<>(RETURN_QUEUE_CAPACITY);
+    /** Whose memory the stacks hold; null until the first buffer is kept. */
     private NumaAllocator memory;
-    /** Bytes of the slots of kept buffers; read racily by metrics (plain: a volatile store would cost a fence). */
+    /** Bytes of the slots on the stacks; read racily by metrics (plain: a volatile store would cost a fence). */
     private long bytes;
+    /** Set once the thread has ended, before the cache is drained for the last time. */
+    private volatile boolean ended;
     /** Takes and keeps so far: how the allocator's idle trim tells a busy thread. */
     private long operations;
     /**
      * Grows each time the allocator trims this thread: a buffer allocated before (say, before the thread rebound to
-     * another node) is not kept after.
+     * another node) is not kept after. Other threads read it racily; this thread checks again when it drains.
      */
     private int epoch;
-    private boolean listed;
 
     private ThreadBufferCache(final Thread owner)
     {
         this.owner = owner;
+        CACHES.add(this);
     }
 
     /** @return the calling thread's cache, made on first use. */
@@ -65,7 +82,7 @@ final class ThreadBufferCache
         return THREADS.get();
     }
 
-    /** @return what a buffer allocated on this thread now records, for {@link #keep}. */
+    /** @return what a buffer allocated on this thread now records, for {@link #keep} and {@link #giveBack}. */
     int epoch()
     {
         return epoch;
@@ -78,8 +95,21 @@ final class ThreadBufferCache
      */
     NumaByteBuf take(final NumaAllocator memory, final int classIndex)
     {
-        final int n = counts[classIndex];
-        if (n == 0 || this.memory != memory || memory.isClosed())
+        int n = counts[classIndex];
+        if (n == 0)
+        {
+            if (returned.isEmpty())
+            {
+                return null;
+            }
+            drainReturned(BUFFERS_PER_CLASS, true, null);
+            n = counts[classIndex];
+            if (n == 0)
+            {
+                return null;
+            }
+        }
+        if (this.memory != memory || memory.isClosed())
         {
             return null;
         }
@@ -91,20 +121,36 @@ final class ThreadBufferCache
     }
 
     /**
-     * Keeps a released buffer with its slot, if there is room. Owner thread only.
+     * Keeps a buffer released on this thread with its slot, if there is room. Owner thread only.
      *
-     * @param buf        a buffer whose reference count just reached 0.
-     * @param memory     the allocator its slot is from.
-     * @param classIndex the size class of its slot.
+     * @param buf         a buffer whose reference count just reached 0.
+     * @param memory      the allocator its slot is from.
+     * @param classIndex  the size class of its slot.
      * @param allocatedAt the {@link #epoch()} when its slot was allocated on this thread.
      * @return whether it was kept; if not, the caller frees its memory.
      */
     boolean keep(final NumaByteBuf buf, final NumaAllocator memory, final int classIndex, final int allocatedAt)
     {
-        if (allocatedAt != epoch || this.memory != memory && !switchTo(memory))
+        return allocatedAt == epoch && this.memory == memory && push(buf, classIndex);
+    }
+
+    /**
+     * Notes that this thread allocates a buffer from that allocator. The cache keeps buffers of the allocator the
+     * thread last allocated from: a change frees what it held of the previous one. Owner thread only.
+     */
+    void allocatingFrom(final NumaAllocator newMemory)
+    {
+        if (memory != newMemory)
         {
-            return false;
+            freeStacks(null);
+            freeReturned(null);
+            newMemory.addUpperCache(TRIMMER);
+            memory = newMemory;
         }
+    }
+
+    private boolean push(final NumaByteBuf buf, final int classIndex)
+    {
         final int n = counts[classIndex];
         final int size = SizeClasses.sizeOfClass(classIndex);
         if (n == BUFFERS_PER_CLASS || bytes + size > MAX_BYTES)
@@ -123,39 +169,78 @@ final class ThreadBufferCache
     }
 
     /**
-     * Starts keeping buffers of another allocator: the buffers of the previous one are freed first. A thread that
-     * alternates between allocators keeps less, but never holds on to one allocator's memory for long.
+     * From another thread: gives back, with its memory, a buffer whose slot this cache's thread allocated.
+     *
+     * @param buf        a buffer whose reference count just reached 0.
+     * @param classIndex the size class of its slot.
+     * @return whether it was taken; if not, the caller frees its memory.
      */
-    private boolean switchTo(final NumaAllocator newMemory)
+    boolean giveBack(final NumaByteBuf buf, final int classIndex)
     {
-        if (newMemory.isClosed())
+        if (ended || buf.memory() != memory || !returned.offer(buf))
         {
             return false;
         }
-        freeAll();
-        newMemory.addUpperCache(TRIMMER);
-        memory = newMemory;
-        if (!listed)
+        if (ended)
         {
-            listed = true;
-            HOLDERS.add(this);
+            // The thread ended, and its last drain may have run before the offer: drain it again, under the lock
+            // that makes this thread and the maintenance thread take turns as the queue's one consumer.
+            synchronized (this)
+            {
+                freeEverything(null);
+            }
         }
         return true;
     }
 
     /**
-     * Frees the memory of every kept buffer (nothing if its allocator is closed) and gives the objects back to their
-     * pools. The owner thread, or any thread once the owner has ended.
-     *
-     * @return whether any buffer was kept.
+     * Moves up to {@code max} buffers that other threads gave back onto the stacks, freeing those that do not fit
+     * or are not to be kept any more. Owner thread only.
      */
-    private boolean freeAll()
+    private void drainReturned(final int max, final boolean keep, final Map<NumaAllocator, Boolean> freedInto)
+    {
+        NumaByteBuf buf;
+        for (int k = 0; k < max && (buf = returned.relaxedPoll()) != null; k++)
+        {
+            final int classIndex = buf.slotClass();
+            final NumaAllocator bufMemory = buf.memory();
+            final boolean keepIt = keep && buf.allocatedAt() == epoch && bufMemory == memory &&
+                !bufMemory.isClosed() && push(buf, classIndex);
+            if (!keepIt)
+            {
+                free(buf, freedInto);
+            }
+        }
+    }
+
+    /**
+     * Frees everything other threads gave back.
+     *
+     * @return whether there was anything.
+     */
+    private boolean freeReturned(final Map<NumaAllocator, Boolean> freedInto)
+    {
+        boolean freed = false;
+        while (!returned.isEmpty())
+        {
+            drainReturned(RETURN_QUEUE_CAPACITY, false, freedInto);
+            freed = true;
+        }
+        return freed;
+    }
+
+    /**
+     * Frees the memory of every buffer on the stacks (nothing if its allocator is closed) and gives the objects back
+     * to their pools.
+     *
+     * @return whether there was any.
+     */
+    private boolean freeStacks(final Map<NumaAllocator, Boolean> freedInto)
     {
         if (bytes == 0)
         {
             return false;
         }
-        final boolean open = !memory.isClosed();
         for (int c = 0; c < counts.length; c++)
         {
             final int base = c * BUFFERS_PER_CLASS;
@@ -163,7 +248,7 @@ final class ThreadBufferCache
             {
                 final NumaByteBuf buf = buffers[base + j];
                 buffers[base + j] = null;
-                buf.freeKeptMemory(open);
+                free(buf, freedInto);
             }
             counts[c] = 0;
         }
@@ -171,11 +256,43 @@ final class ThreadBufferCache
         return true;
     }
 
-    /** @return bytes of slots kept by every thread for that allocator (a racy sum). */
+    /**
+     * Frees a kept buffer's memory (nothing if its allocator is closed) and gives the object back to its pool.
+     *
+     * @param freedInto null, or where to note the allocator the memory went back to.
+     */
+    private static void free(final NumaByteBuf buf, final Map<NumaAllocator, Boolean> freedInto)
+    {
+        final NumaAllocator bufMemory = buf.memory();
+        final boolean open = !bufMemory.isClosed();
+        buf.freeKeptMemory(open);
+        if (open && freedInto != null)
+        {
+            freedInto.put(bufMemory, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * Frees the stacks and everything given back. The owner, or whoever holds the lock once the owner ended.
+     *
+     * @param freedInto null, or where to note the allocators the memory went back to.
+     * @return whether there was anything.
+     */
+    private boolean freeEverything(final Map<NumaAllocator, Boolean> freedInto)
+    {
+        epoch++;
+        final boolean freed = freeStacks(freedInto);
+        return freeReturned(freedInto) || freed;
+    }
+
+    /**
+     * @return bytes of slots kept on the stacks of every thread for that allocator (a racy sum); buffers in flight
+     *         back to a thread are counted once they arrive.
+     */
     static long bytesKept(final NumaAllocator memory)
     {
         long sum = 0;
-        for (final ThreadBufferCache cache : HOLDERS)
+        for (final ThreadBufferCache cache : CACHES)
         {
             if (cache.memory == memory)
             {
@@ -186,7 +303,8 @@ final class ThreadBufferCache
     }
 
     /**
-     * Frees the calling thread's kept buffers of that allocator; buffers allocated until now will not be kept.
+     * Frees the calling thread's kept buffers of that allocator, and what others gave back; buffers allocated until
+     * now will not be kept.
      *
      * @return whether there were any.
      */
@@ -197,24 +315,43 @@ final class ThreadBufferCache
         {
             return false;
         }
-        cache.epoch++;
-        return cache.memory == memory && cache.freeAll();
+        if (cache.memory != memory)
+        {
+            cache.epoch++;
+            return false;
+        }
+        return cache.freeEverything(null);
     }
 
-    /** Frees what threads that have ended kept of that allocator; drops caches whose allocator is closed. */
-    private static synchronized boolean reclaimEnded(final NumaAllocator memory)
+    /**
+     * Frees what threads that have ended kept, whatever their allocator, and forgets their caches. Memory of other
+     * allocators than the asking one goes back to their arenas here; the asking one's maintenance does that for its
+     * own.
+     */
+    private static synchronized boolean reclaimEnded(final NumaAllocator asking)
     {
-        boolean freed = false;
-        for (final ThreadBufferCache cache : HOLDERS)
+        final Map<NumaAllocator, Boolean> freedInto = new IdentityHashMap<>();
+        for (final ThreadBufferCache cache : CACHES)
         {
-            // isAlive() false: the thread's last action happens-before this, so its cache is ours now
-            if (!cache.owner.isAlive() && (cache.memory == memory || cache.memory.isClosed()))
+            // isAlive() false: the thread's last action happens-before this, so its stacks are ours now
+            if (!cache.owner.isAlive())
             {
-                freed |= cache.freeAll();
-                HOLDERS.remove(cache);
+                cache.ended = true;
+                synchronized (cache)
+                {
+                    cache.freeEverything(freedInto);
+                }
+                CACHES.remove(cache);
             }
         }
-        return freed;
+        for (final NumaAllocator other : freedInto.keySet())
+        {
+            if (other != asking && !other.isClosed())
+            {
+                other.trimCurrentThreadCache();
+            }
+        }
+        return freedInto.containsKey(asking);
     }
 
     /** The allocator's view of these caches. */

@@ -104,29 +104,95 @@ class ThreadBufferCacheTest
         assertEquals(before, used());
     }
 
-    @Test
-    void aBufferReleasedOnAnotherThreadIsFreedNotKept() throws Exception
+    /** Runs a task on a new thread and waits for it; rethrows what it threw. */
+    private static void onAnotherThread(final Runnable task) throws Exception
     {
-        final long before = used();
-        final ByteBuf buf = alloc.directBuffer(SIZE);
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Thread releaser = new Thread(() ->
+        final Thread thread = new Thread(() ->
         {
             try
             {
-                buf.release();
-                assertEquals(0, ThreadBufferCache.bytesKept(numa));
-                numa.trimCurrentThreadCache();
+                task.run();
             }
             catch (final Throwable t)
             {
                 failure.set(t);
             }
         });
-        releaser.start();
-        releaser.join();
-        assertNull(failure.get());
+        thread.start();
+        thread.join();
+        if (failure.get() != null)
+        {
+            throw new AssertionError(failure.get());
+        }
+    }
+
+    @Test
+    void aBufferReleasedOnAnotherThreadComesBackWithItsMemoryToTheThreadThatAllocatedIt() throws Exception
+    {
+        final long before = used();
+        final ByteBuf buf = alloc.directBuffer(SIZE);
+        final long address = buf.memoryAddress();
+        onAnotherThread(() ->
+        {
+            buf.release();
+            numa.trimCurrentThreadCache();
+        });
+        assertEquals(before + SIZE, used(), "in flight back to this thread, with its memory");
+        final ByteBuf again = alloc.directBuffer(SIZE);
+        assertSame(buf, again);
+        assertEquals(address, again.memoryAddress());
+        assertEquals(1, again.refCnt());
+        again.release();
         numa.trimCurrentThreadCache();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used());
+    }
+
+    @Test
+    void whatOtherThreadsGiveBackIsBoundedAndFreedOnTrim() throws Exception
+    {
+        final long before = used();
+        final int count = 2 * ThreadBufferCache.RETURN_QUEUE_CAPACITY;
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            bufs.add(alloc.directBuffer(SIZE));
+        }
+        onAnotherThread(() ->
+        {
+            bufs.forEach(ByteBuf::release);
+            numa.trimCurrentThreadCache();
+        });
+        assertEquals(before + (long)ThreadBufferCache.RETURN_QUEUE_CAPACITY * SIZE, used(),
+            "up to the bound in flight, the rest freed");
+        numa.trimCurrentThreadCache();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used());
+    }
+
+    @Test
+    void buffersOfAThreadThatEndedAreFreedWhenReleasedBeforeOrAfterItsCacheIsReclaimed() throws Exception
+    {
+        final long before = used();
+        final List<ByteBuf> bufs = new ArrayList<>();
+        onAnotherThread(() ->
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                bufs.add(alloc.directBuffer(SIZE));
+            }
+        });
+        numa.trimCurrentThreadCache();
+        final long withSix = used();
+        bufs.subList(0, 3).forEach(ByteBuf::release); // the thread ended, but nobody knows yet: given back
+        numa.trimCurrentThreadCache();
+        assertEquals(withSix, used(), "given back to the ended thread's cache, still allocated");
+        numa.maintainNow(); // reclaims the ended thread's cache: frees what was given back
+        assertEquals(withSix - 3L * SIZE, used());
+        bufs.subList(3, 6).forEach(ByteBuf::release); // after: freed at once
+        numa.trimCurrentThreadCache();
+        numa.maintainNow();
         assertEquals(before, used());
     }
 
