@@ -30,9 +30,11 @@ import java.nio.channels.ScatteringByteChannel;
  * 25+), else through a direct {@link ByteBuffer} view of the slot; views come from a per-thread table
  * ({@link MemoryViews}), so a buffer that gets a recently used slot back makes no new one.
  * <p>
- * Objects are recycled ({@link BufferRecycler}): {@link #deallocate()} closes the leak tracker, frees the memory
- * through {@link NumaAllocator#free(long)} (from whichever thread released last) and then gives the object back to
- * the thread that made it. A released buffer has reference count 0 until it is handed out again, so a stale holder
+ * Objects are recycled with their memory where they can be: {@link #deallocate()} closes the leak tracker and gives
+ * the buffer, slot and all, back to the {@link ThreadBufferCache} of the thread that allocated the slot, whose next
+ * buffer of that size class it becomes. Where that cache has no room (or the slot is a page run), the memory is
+ * freed through {@link NumaAllocator#free(long)} and the object goes back to the thread that made it
+ * ({@link BufferRecycler}). A released buffer has reference count 0 until it is handed out again, so a stale holder
  * gets {@link io.netty.util.IllegalReferenceCountException} from every access, {@code retain} and {@code release}.
  * <p>
  * Leak tracking lives in the buffer rather than in a wrapper: a tracker from the allocator's
