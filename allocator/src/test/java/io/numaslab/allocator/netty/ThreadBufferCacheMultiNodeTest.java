@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,25 +40,8 @@ class ThreadBufferCacheMultiNodeTest
     @Test
     void aThreadThatRebindsGetsBuffersOfItsNewNodeOnly() throws Exception
     {
-        // on a thread of its own: the test runner's thread may still keep buffers of another test's allocator
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
-        {
-            try
-            {
-                rebind();
-            }
-            catch (final Throwable t)
-            {
-                failure.set(t);
-            }
-        });
-        thread.start();
-        thread.join();
-        if (failure.get() != null)
-        {
-            throw new AssertionError(failure.get());
-        }
+        // on a thread of its own, so that its binding does not outlive the test
+        ThreadBufferCacheTest.onAnotherThread(ThreadBufferCacheMultiNodeTest::rebind);
     }
 
     private static void rebind()

@@ -105,7 +105,7 @@ class ThreadBufferCacheTest
     }
 
     /** Runs a task on a new thread and waits for it; rethrows what it threw. */
-    private static void onAnotherThread(final Runnable task) throws Exception
+    static void onAnotherThread(final Runnable task) throws Exception
     {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread thread = new Thread(() ->
