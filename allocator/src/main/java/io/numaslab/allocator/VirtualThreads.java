@@ -10,9 +10,10 @@ import java.lang.invoke.MethodType;
  * is a platform thread.
  * <p>
  * The allocator needs to know because a server may run hundreds of thousands of virtual threads: a full thread
- * cache for each (up to 1 MiB of memory and 80 KiB of heap) would hold far more than the arenas serve.
+ * cache for each (up to 1 MiB of memory and 80 KiB of heap) would hold far more than the arenas serve. So do the
+ * Netty buffers' per-thread pools. Ask once per thread: the call goes through a method handle.
  */
-final class VirtualThreads
+public final class VirtualThreads
 {
     private static final MethodHandle IS_VIRTUAL = lookUpIsVirtual();
 
@@ -24,7 +25,7 @@ final class VirtualThreads
      * @param thread any thread.
      * @return whether it is a virtual thread; false on JDKs without virtual threads.
      */
-    static boolean isVirtual(final Thread thread)
+    public static boolean isVirtual(final Thread thread)
     {
         if (IS_VIRTUAL == null)
         {

@@ -1,6 +1,7 @@
 package io.numaslab.allocator.netty;
 
 import io.numaslab.allocator.ThreadSlots;
+import io.numaslab.allocator.VirtualThreads;
 import org.jctools.queues.MpscArrayQueue;
 
 /**
@@ -21,6 +22,8 @@ final class BufferRecycler<T>
 {
     /** Most objects each thread keeps on its stack, and most waiting in its queue from other threads. */
     static final int MAX_POOLED_PER_THREAD = 1024;
+    /** The same for a virtual thread: a server may run a million of them, each pool is so much heap. */
+    static final int MAX_POOLED_PER_VIRTUAL_THREAD = 8;
 
     /**
      * Makes a new object that belongs to a thread's pool.
@@ -61,13 +64,16 @@ final class BufferRecycler<T>
     static final class Local<T>
     {
         private final Thread owner;
-        private final Object[] stack = new Object[MAX_POOLED_PER_THREAD];
-        private final MpscArrayQueue<T> returned = new MpscArrayQueue<>(MAX_POOLED_PER_THREAD);
+        private final Object[] stack;
+        private final MpscArrayQueue<T> returned;
         private int size;
 
         private Local(final Thread owner)
         {
             this.owner = owner;
+            final int capacity = VirtualThreads.isVirtual(owner) ? MAX_POOLED_PER_VIRTUAL_THREAD : MAX_POOLED_PER_THREAD;
+            this.stack = new Object[capacity];
+            this.returned = new MpscArrayQueue<>(capacity);
         }
 
         @SuppressWarnings("unchecked")

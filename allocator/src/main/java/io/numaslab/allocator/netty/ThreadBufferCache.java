@@ -3,6 +3,7 @@ package io.numaslab.allocator.netty;
 import io.numaslab.allocator.NumaAllocator;
 import io.numaslab.allocator.ThreadSlots;
 import io.numaslab.allocator.UpperCache;
+import io.numaslab.allocator.VirtualThreads;
 import io.numaslab.slab.SizeClasses;
 import org.jctools.queues.MpscArrayQueue;
 
@@ -25,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       offer, where freeing the memory and giving the object back cost a free and an offer, and it spares this
  *       thread an allocation.</li>
  * </ul>
- * Otherwise its memory is freed as usual.
+ * Otherwise its memory is freed as usual. Virtual threads keep nothing: they share {@link #NONE}.
  * <p>
  * The memory of kept buffers counts as used by the {@link NumaAllocator}; it goes back through the allocator's
  * trimming, as an {@link UpperCache} ({@link #TRIMMER}): {@link NumaAllocator#trimCurrentThreadCache()} and the idle
@@ -48,14 +49,18 @@ final class ThreadBufferCache
     /** How NumaAllocators trim these caches; registered with each one whose buffers a cache keeps. */
     static final UpperCache TRIMMER = new Trimmer();
 
-    private static final ThreadSlots<ThreadBufferCache> THREADS = new ThreadSlots<>(ThreadBufferCache::new);
+    /** What virtual threads get: a cache that keeps nothing (a server may run a million of them). */
+    private static final ThreadBufferCache NONE = new ThreadBufferCache();
+    private static final ThreadSlots<ThreadBufferCache> THREADS = new ThreadSlots<>(
+        thread -> VirtualThreads.isVirtual(thread) ? NONE : new ThreadBufferCache(thread));
     /** Every cache, until its thread has ended and what it held is freed. */
     private static final CopyOnWriteArrayList<ThreadBufferCache> CACHES = new CopyOnWriteArrayList<>();
 
+    /** The thread whose cache this is; null for {@link #NONE}. */
     final Thread owner;
-    private final NumaByteBuf[] buffers = new NumaByteBuf[SizeClasses.classCount() * BUFFERS_PER_CLASS];
-    private final int[] counts = new int[SizeClasses.classCount()];
-    private final MpscArrayQueue<NumaByteBuf> returned = new MpscArrayQueue<>(RETURN_QUEUE_CAPACITY);
+    private final NumaByteBuf[] buffers;
+    private final int[] counts;
+    private final MpscArrayQueue<NumaByteBuf> returned;
     /** Whose memory the stacks hold; null until the first buffer is kept. */
     private NumaAllocator memory;
     /** Bytes of the slots on the stacks; read racily by metrics (plain: a volatile store would cost a fence). */
@@ -73,7 +78,20 @@ final class ThreadBufferCache
     private ThreadBufferCache(final Thread owner)
     {
         this.owner = owner;
+        this.buffers = new NumaByteBuf[SizeClasses.classCount() * BUFFERS_PER_CLASS];
+        this.counts = new int[SizeClasses.classCount()];
+        this.returned = new MpscArrayQueue<>(RETURN_QUEUE_CAPACITY);
         CACHES.add(this);
+    }
+
+    /** {@link #NONE}: no thread, no room, and marked ended so that nothing is given back to it. */
+    private ThreadBufferCache()
+    {
+        this.owner = null;
+        this.buffers = new NumaByteBuf[0];
+        this.counts = new int[SizeClasses.classCount()];
+        this.returned = new MpscArrayQueue<>(2);
+        this.ended = true;
     }
 
     /** @return the calling thread's cache, made on first use. */
@@ -140,7 +158,7 @@ final class ThreadBufferCache
      */
     void allocatingFrom(final NumaAllocator newMemory)
     {
-        if (memory != newMemory)
+        if (memory != newMemory && this != NONE)
         {
             freeStacks(null);
             freeReturned(null);
@@ -311,7 +329,7 @@ final class ThreadBufferCache
     static boolean trimCurrentThread(final NumaAllocator memory)
     {
         final ThreadBufferCache cache = THREADS.getIfPresent();
-        if (cache == null)
+        if (cache == null || cache == NONE)
         {
             return false;
         }

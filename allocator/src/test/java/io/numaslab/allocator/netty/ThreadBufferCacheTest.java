@@ -5,9 +5,14 @@ import io.numaslab.allocator.NumaAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -192,6 +197,52 @@ class ThreadBufferCacheTest
         assertEquals(withSix - 3L * SIZE, used());
         bufs.subList(3, 6).forEach(ByteBuf::release); // after: freed at once
         numa.trimCurrentThreadCache();
+        numa.maintainNow();
+        assertEquals(before, used());
+    }
+
+    @Test
+    @EnabledForJreRange(min = JRE.JAVA_21)
+    void aVirtualThreadKeepsNoBuffersAndPoolsFewObjects() throws Exception
+    {
+        final long before = used();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final int[] reused = new int[1];
+        final Runnable body = () ->
+        {
+            try
+            {
+                final Set<ByteBuf> first = Collections.newSetFromMap(new IdentityHashMap<>());
+                final List<ByteBuf> bufs = new ArrayList<>();
+                for (int i = 0; i < 100; i++)
+                {
+                    bufs.add(alloc.directBuffer(SIZE));
+                }
+                first.addAll(bufs);
+                bufs.forEach(ByteBuf::release);
+                assertEquals(0, ThreadBufferCache.bytesKept(numa), "a virtual thread keeps no buffer");
+                bufs.clear();
+                for (int i = 0; i < 100; i++)
+                {
+                    bufs.add(alloc.directBuffer(SIZE));
+                }
+                reused[0] = (int)bufs.stream().filter(first::contains).count();
+                bufs.forEach(ByteBuf::release);
+                numa.trimCurrentThreadCache();
+            }
+            catch (final Throwable t)
+            {
+                failure.set(t);
+            }
+        };
+        // Thread.ofVirtual().unstarted(...) through reflection: this code compiles for Java 17
+        final Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        final Thread virtual = (Thread)Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+            .invoke(builder, body);
+        virtual.start();
+        virtual.join();
+        assertNull(failure.get());
+        assertEquals(BufferRecycler.MAX_POOLED_PER_VIRTUAL_THREAD, reused[0], "objects pooled by a virtual thread");
         numa.maintainNow();
         assertEquals(before, used());
     }
