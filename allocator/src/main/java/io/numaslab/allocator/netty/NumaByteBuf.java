@@ -205,7 +205,7 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         if (slotClass >= 0)
         {
             if (cache.owner == Thread.currentThread() ? cache.keep(this, memory, slotClass, allocatedAt) :
-                allocatedAt == cache.epoch() && cache.giveBack(this, slotClass))
+                allocatedAt == cache.epoch() && cache.giveBack(this))
             {
                 return;
             }

@@ -189,11 +189,10 @@ final class ThreadBufferCache
     /**
      * From another thread: gives back, with its memory, a buffer whose slot this cache's thread allocated.
      *
-     * @param buf        a buffer whose reference count just reached 0.
-     * @param classIndex the size class of its slot.
+     * @param buf a buffer whose reference count just reached 0, its slot of a size class.
      * @return whether it was taken; if not, the caller frees its memory.
      */
-    boolean giveBack(final NumaByteBuf buf, final int classIndex)
+    boolean giveBack(final NumaByteBuf buf)
     {
         if (ended || buf.memory() != memory || !returned.offer(buf))
         {
