@@ -467,6 +467,12 @@ public final class NumaAllocator implements AutoCloseable
         largeAllocations.clear();
     }
 
+    /** @return whether freed memory is zeroed ({@link Builder#scrubOnFree(boolean)}). */
+    public boolean scrubsOnFree()
+    {
+        return scrubOnFree;
+    }
+
     /** @return true after {@link #close()}. */
     public boolean isClosed()
     {

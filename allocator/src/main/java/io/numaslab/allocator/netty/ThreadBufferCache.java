@@ -26,7 +26,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       offer, where freeing the memory and giving the object back cost a free and an offer, and it spares this
  *       thread an allocation.</li>
  * </ul>
- * Otherwise its memory is freed as usual. Virtual threads keep nothing: they share {@link #NONE}.
+ * Otherwise its memory is freed as usual. Virtual threads keep nothing: they share {@link #NONE}. Nor is anything
+ * kept of an allocator that zeroes freed memory ({@code scrubOnFree}): a kept buffer's memory is not freed.
  * <p>
  * The memory of kept buffers counts as used by the {@link NumaAllocator}; it goes back through the allocator's
  * trimming, as an {@link UpperCache} ({@link #TRIMMER}): {@link NumaAllocator#trimCurrentThreadCache()} and the idle
@@ -61,7 +62,12 @@ final class ThreadBufferCache
     private final NumaByteBuf[] buffers;
     private final int[] counts;
     private final MpscArrayQueue<NumaByteBuf> returned;
-    /** Whose memory the stacks hold; null until the first buffer is kept. */
+    /** The allocator this thread last allocated a buffer from. */
+    private NumaAllocator allocatingFrom;
+    /**
+     * Whose buffers are kept: {@code allocatingFrom}, or null if that allocator zeroes freed memory (a kept buffer
+     * is never freed, so it would not be zeroed before its next use).
+     */
     private NumaAllocator memory;
     /** Bytes of the slots on the stacks; read racily by metrics (plain: a volatile store would cost a fence). */
     private long bytes;
@@ -158,12 +164,13 @@ final class ThreadBufferCache
      */
     void allocatingFrom(final NumaAllocator newMemory)
     {
-        if (memory != newMemory && this != NONE)
+        if (allocatingFrom != newMemory && this != NONE)
         {
             freeStacks(null);
             freeReturned(null);
             newMemory.addUpperCache(TRIMMER);
-            memory = newMemory;
+            allocatingFrom = newMemory;
+            memory = newMemory.scrubsOnFree() ? null : newMemory;
         }
     }
 

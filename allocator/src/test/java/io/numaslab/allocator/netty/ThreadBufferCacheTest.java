@@ -248,6 +248,31 @@ class ThreadBufferCacheTest
     }
 
     @Test
+    void nothingIsKeptOfAnAllocatorThatZeroesFreedMemory()
+    {
+        final NumaAllocator scrubbing = NumaAllocator.builder().jmx(false).scrubOnFree(true).build();
+        try
+        {
+            final NumaByteBufAllocator scrubbingAlloc = new NumaByteBufAllocator(scrubbing);
+            final ByteBuf buf = scrubbingAlloc.directBuffer(SIZE);
+            final long address = buf.memoryAddress();
+            buf.setBytes(0, new byte[SIZE]).setByte(0, 0x5A).setByte(SIZE - 1, 0x5A);
+            buf.release();
+            assertEquals(0, scrubbingAlloc.keptBufferBytes(), "not kept, so that it is zeroed");
+            final ByteBuf next = scrubbingAlloc.directBuffer(SIZE);
+            assertEquals(address, next.memoryAddress(), "the same slot, freed and allocated again");
+            assertEquals(0, next.getByte(0));
+            assertEquals(0, next.getByte(SIZE - 1));
+            next.release();
+        }
+        finally
+        {
+            scrubbing.trimCurrentThreadCache();
+            scrubbing.close();
+        }
+    }
+
+    @Test
     void anIdleThreadGivesItsKeptBuffersBackAndABusyOneKeepsThem()
     {
         final long before = used();
