@@ -319,8 +319,7 @@ public final class NumaAllocator implements AutoCloseable
         if (cache.arena != target)
         {
             trimUpperCaches();
-            cache.flushAll();
-            cache.sendPendingRemote(arenas);
+            flushToArenas(cache);
             retireCounters(cache);
             cache.arena = target;
             cache.heap = target.heap;
@@ -340,8 +339,7 @@ public final class NumaAllocator implements AutoCloseable
         final ThreadCache cache = caches.getIfPresent();
         if (cache != null)
         {
-            cache.flushAll();
-            cache.sendPendingRemote(arenas);
+            flushToArenas(cache);
         }
     }
 
@@ -370,8 +368,7 @@ public final class NumaAllocator implements AutoCloseable
         boolean trimmed = trimUpperCaches();
         if (cache.cachedBytes != 0 || cache.hasPendingRemote())
         {
-            cache.flushAll();
-            cache.sendPendingRemote(arenas);
+            flushToArenas(cache);
             trimmed = true;
         }
         cache.opsAtIdleCheck = operationsOf(cache); // the upper caches' frees were not the thread's work
@@ -397,6 +394,13 @@ public final class NumaAllocator implements AutoCloseable
             ops += upper.operationsOfCurrentThread(this);
         }
         return ops;
+    }
+
+    /** Gives every slot a cache holds back to its arena, and sends its pending remote frees home. */
+    private void flushToArenas(final ThreadCache cache)
+    {
+        cache.flushAll();
+        cache.sendPendingRemote(arenas);
     }
 
     /** @return whether an upper cache had anything of the calling thread's to give back. */
@@ -737,16 +741,14 @@ public final class NumaAllocator implements AutoCloseable
             final ThreadCache own = reclaimed ? caches.getIfPresent() : null;
             if (own != null)
             {
-                own.flushAll(); // what this thread freed for the ended threads goes to the arenas, not its cache
-                own.sendPendingRemote(arenas);
+                flushToArenas(own); // what this thread freed for the ended threads goes to the arenas, not its cache
             }
             for (final ThreadCache cache : liveCaches)
             {
                 // isAlive() false: the thread's last action happens-before this, so its cache is ours now.
                 if (!cache.thread.isAlive())
                 {
-                    cache.flushAll();
-                    cache.sendPendingRemote(arenas);
+                    flushToArenas(cache);
                     retireCounters(cache);
                     liveCaches.remove(cache);
                     caches.forget(cache.thread);
