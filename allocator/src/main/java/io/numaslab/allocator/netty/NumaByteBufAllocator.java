@@ -29,11 +29,12 @@ import java.util.Objects;
  * grows inside the allocation's size class without copying, and past it by moving to a larger one, up to the
  * buffer's maximum capacity; {@link #calculateNewCapacity} is Netty's (doubling from 64 bytes up to 4 MiB, then
  * steps of 4 MiB). Buffer objects are recycled per thread, so allocating and releasing in a steady state makes no
- * garbage (with leak detection DISABLED; at SIMPLE, one buffer in 128 carries a tracker). A buffer released on the
- * thread that allocated it is kept with its memory, a few per size class and at most 256 KiB per thread, for that
- * thread's next buffer of its size class: then allocate + release frees and allocates nothing below. Kept memory
- * counts as used ({@link #keptBufferBytes()}) and goes back through the NumaAllocator's trims (explicit, idle, on
- * rebinding, and when the thread ends).
+ * garbage (with leak detection DISABLED; at SIMPLE, one buffer in 128 carries a tracker). A released buffer goes
+ * back with its memory to the thread that allocated it (at once, or through that thread's queue when released on
+ * another), which keeps a few per size class and at most 256 KiB for its next buffers of those classes: then
+ * allocate + release frees and allocates nothing below. Kept memory counts as used ({@link #keptBufferBytes()}) and
+ * goes back through the NumaAllocator's trims (explicit, idle, on rebinding, and when the thread ends). Virtual
+ * threads keep none, nor does an allocator that zeroes freed memory.
  * <p>
  * Leaks are reported by a {@link ResourceLeakDetector} for {@code ByteBuf} that each allocator obtains from
  * {@link ResourceLeakDetectorFactory#instance()} when it is built, at the global {@link ResourceLeakDetector#getLevel()
