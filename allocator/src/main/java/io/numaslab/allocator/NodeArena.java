@@ -52,7 +52,8 @@ final class NodeArena
         this.node = node;
         this.index = index;
         this.chunkSource = new RegionChunkSource(node, pageKind, chunkSizeBytes, regionSizeBytes, limitBytes);
-        this.heap = new SlabHeap(chunkSource, table, retainedEmptyChunks);
+        // Surplus empty chunks go back a maintenance period after they empty, not at once: see maintain().
+        this.heap = new SlabHeap(chunkSource, table, retainedEmptyChunks, true);
         this.heap.setOwner(this);
         this.retiredRemoteSent = new long[arenaCount];
         this.retiredRemoteBytesSent = new long[arenaCount];
@@ -70,13 +71,24 @@ final class NodeArena
         remoteFrees.drain(freeBatch);
     }
 
-    /** Drains the remote frees under the lock; for the maintenance thread. */
-    void drainRemoteFrees()
+    /**
+     * Drains the remote frees, then returns the empty chunks beyond the retained ones: those that have stayed empty
+     * since the previous call ({@code idleOnly}, the periodic maintenance), or all of them (an explicit trim).
+     */
+    void drainAndReleaseEmptyChunks(final boolean idleOnly)
     {
         lock.lock();
         try
         {
             drainRemoteFreesLocked();
+            if (idleOnly)
+            {
+                heap.releaseIdleEmptyChunks();
+            }
+            else
+            {
+                heap.releaseEmptyChunks();
+            }
         }
         finally
         {

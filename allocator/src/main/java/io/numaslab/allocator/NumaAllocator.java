@@ -112,7 +112,7 @@ public final class NumaAllocator implements AutoCloseable
             return t;
         });
         final long intervalNanos = config.maintenanceInterval.toNanos();
-        maintenance.scheduleWithFixedDelay(this::maintain, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+        maintenance.scheduleWithFixedDelay(() -> maintain(true), intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
         this.jmx = config.jmx ? JmxRegistration.register(this, id) : null;
         if (!Numa.isSupported())
         {
@@ -329,7 +329,8 @@ public final class NumaAllocator implements AutoCloseable
 
     /**
      * Gives the calling thread's cached slots back to its arena and sends its pending remote frees home, after the
-     * {@linkplain #addUpperCache upper caches} have given back what the thread held in them. Threads
+     * {@linkplain #addUpperCache upper caches} have given back what the thread held in them; then the arena returns
+     * its empty chunks beyond the {@linkplain Builder#retainedEmptyChunks retained ones} to the OS. Threads
      * that go idle for long may call it (or {@link #trimCurrentThreadCacheIfIdle()} periodically); caches of threads
      * that end are reclaimed by the allocator.
      */
@@ -340,6 +341,7 @@ public final class NumaAllocator implements AutoCloseable
         if (cache != null)
         {
             flushToArenas(cache);
+            cache.arena.drainAndReleaseEmptyChunks(false);
         }
     }
 
@@ -726,10 +728,11 @@ public final class NumaAllocator implements AutoCloseable
     }
 
     /**
-     * Reclaims what threads that have ended held in upper caches and thread caches, and drains every arena's remote
-     * frees.
+     * Reclaims what threads that have ended held in upper caches and thread caches, drains every arena's remote
+     * frees and returns surplus empty chunks to the OS: those that have stayed empty for a whole period
+     * ({@code idleChunksOnly}, the periodic run), or all of them.
      */
-    void maintain()
+    void maintain(final boolean idleChunksOnly)
     {
         try
         {
@@ -756,7 +759,7 @@ public final class NumaAllocator implements AutoCloseable
             }
             for (final NodeArena arena : arenas)
             {
-                arena.drainRemoteFrees();
+                arena.drainAndReleaseEmptyChunks(idleChunksOnly);
             }
         }
         catch (final RuntimeException ex)
@@ -765,12 +768,15 @@ public final class NumaAllocator implements AutoCloseable
         }
     }
 
-    /** Runs maintenance now on the calling thread (tests; tools that want exact numbers). */
+    /**
+     * Runs maintenance now on the calling thread (tests; tools that want exact numbers): what ended threads held is
+     * reclaimed, remote frees are drained, and every empty chunk beyond the retained ones goes back to the OS.
+     */
     public void maintainNow()
     {
         if (!closed)
         {
-            maintain();
+            maintain(false);
         }
     }
 
@@ -930,7 +936,14 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param chunks empty chunks each arena keeps instead of giving back (default 2). @return this. */
+        /**
+         * @param chunks empty chunks each arena keeps indefinitely instead of giving back (default 2). Empty chunks
+         *               beyond these go back to the OS once they have stayed empty for a whole
+         *               {@linkplain #maintenanceInterval maintenance interval} (so a load that swings within one keeps
+         *               its chunks), or at once on {@link NumaAllocator#trimCurrentThreadCache()} and
+         *               {@link NumaAllocator#maintainNow()}.
+         * @return this.
+         */
         public Builder retainedEmptyChunks(final int chunks)
         {
             this.retainedEmptyChunks = chunks;
@@ -948,7 +961,11 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param interval how often ended threads' caches are reclaimed and remote frees drained (default 1 s). @return this. */
+        /**
+         * @param interval how often ended threads' caches are reclaimed, remote frees drained and empty chunks that
+         *                 stayed empty for a whole interval returned to the OS (default 1 s).
+         * @return this.
+         */
         public Builder maintenanceInterval(final Duration interval)
         {
             this.maintenanceInterval = interval;

@@ -418,6 +418,42 @@ class NumaAllocatorTest
     }
 
     @Test
+    void surplusEmptyChunksStayOneMaintenancePeriodThenGoBack() throws InterruptedException
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .regionSizeBytes(2 << 20).retainedEmptyChunks(1).maintenanceInterval(java.time.Duration.ofDays(1)));
+        final Thread burst = new Thread(() ->
+        {
+            final long[] addresses = new long[1000];
+            for (int i = 0; i < addresses.length; i++)
+            {
+                addresses[i] = a.allocate(16 * 1024);
+            }
+            for (final long address : addresses)
+            {
+                a.free(address);
+            }
+        });
+        burst.start();
+        burst.join();
+        final long peak = a.stats().getReservedBytes();
+        assertTrue(peak >= 1000L * 16 * 1024, "reserved " + peak);
+
+        a.maintain(true); // reclaims the ended thread's cache: its chunks empty now, during this period
+        assertEquals(peak, a.stats().getReservedBytes(), "chunks emptied within the period are kept");
+        final Thread reuse = new Thread(() -> a.free(a.allocate(16 * 1024)));
+        reuse.start();
+        reuse.join();
+        assertEquals(peak, a.stats().getReservedBytes(), "and reused without mapping anything");
+
+        a.maintain(true);
+        final long after = a.stats().getReservedBytes();
+        assertTrue(after <= 2 << 20, "a period later only the retained chunk is left, got " + after);
+        final NodeArenaMXBean node = a.nodeStats(a.nodeOfCurrentThread());
+        assertTrue(node.getRegionsUnmapped() > 0, node.getRegionsUnmapped() + " regions unmapped");
+    }
+
+    @Test
     void jmxShowsEachNodeAndUnregistersOnClose() throws Exception
     {
         final NumaAllocator a = allocator(NumaAllocator.builder());

@@ -55,6 +55,8 @@ public final class Chunk
     private final BitSet freePages;
     private final Slab[] slabsByFirstPage;
     private int freePageCount;
+    /** The heap's release pass at which this chunk last became empty (see {@link SlabHeap#releaseIdleEmptyChunks}). */
+    long emptySincePass;
 
     /** Creates an all-free chunk; {@code baseAddress} must be aligned to {@code sizeBytes} (the heap checks). */
     Chunk(final SlabHeap heap, final long baseAddress, final int sizeBytes)

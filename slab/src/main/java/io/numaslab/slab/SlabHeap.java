@@ -15,8 +15,10 @@ import java.util.Objects;
  * <p>Freeing goes the other way: address → {@link Chunk} (through the {@link ChunkTable}) → page → slab → slot.
  * Every free is checked against the bookkeeping first; an address that is not the start of a live allocation of
  * this heap is refused with an {@link InvalidFreeException} and changes nothing. A slab whose last slot is freed
- * gives its pages back to its chunk at once. A chunk left with no pages in use is kept for reuse while fewer than
- * {@code retainedEmptyChunks} empty chunks are kept, else unregistered and returned to the source.
+ * gives its pages back to its chunk at once. A chunk left with no pages in use is kept for reuse while at most
+ * {@code retainedEmptyChunks} empty chunks are kept; beyond that it is unregistered and returned to the source, at
+ * once or, for a heap built to {@linkplain #SlabHeap(ChunkSource, ChunkTable, int, boolean) release later}, by
+ * {@link #releaseIdleEmptyChunks()} once it has stayed empty for a whole period.
  *
  * <p><b>Not thread-safe.</b> A heap has one owner at a time and the caller serialises every call (typically one
  * heap per thread or per NUMA node behind a lock). Other threads may only look its chunks up in the shared
@@ -31,6 +33,9 @@ public final class SlabHeap
     private final SizeClasses classes;
     private final int chunkSizeBytes;
     private final int retainedEmptyChunks;
+    private final boolean releaseLater;
+    /** How many times {@link #releaseIdleEmptyChunks()} ran; an emptied chunk is stamped with it. */
+    private long releasePasses;
 
     /** Per class, the first slab with a free slot, or null; linked through {@link Slab#nextWithFree}. */
     private final Slab[] slabsWithFreeSlots;
@@ -56,6 +61,29 @@ public final class SlabHeap
      */
     public SlabHeap(final ChunkSource source, final ChunkTable table, final int retainedEmptyChunks)
     {
+        this(source, table, retainedEmptyChunks, false);
+    }
+
+    /**
+     * Creates an empty heap that may keep empty chunks beyond {@code retainedEmptyChunks} until its owner releases
+     * them. A heap whose use swings (a burst of large buffers, then none) would otherwise unmap a chunk on every
+     * downswing and map it again on the next upswing, which costs system calls, page faults and the Java objects of a
+     * new {@link Chunk} each time. With {@code releaseLater} the surplus stays until
+     * {@link #releaseIdleEmptyChunks()} finds it still empty a period later (the owner calls that periodically,
+     * like jemalloc's decay of dirty pages) or {@link #releaseEmptyChunks()} gives it all back.
+     *
+     * @param source              where chunks come from
+     * @param table               where the heap registers its chunks; shared by all heaps of the process
+     * @param retainedEmptyChunks how many chunks with nothing allocated in them to keep for reuse indefinitely; 0 or
+     *                            more
+     * @param releaseLater        false: return a surplus empty chunk at once, as
+     *                            {@link #SlabHeap(ChunkSource, ChunkTable, int)} does; true: keep it until the owner
+     *                            calls {@link #releaseIdleEmptyChunks()} or {@link #releaseEmptyChunks()}
+     * @throws IllegalArgumentException as {@link #SlabHeap(ChunkSource, ChunkTable, int)}
+     */
+    public SlabHeap(final ChunkSource source, final ChunkTable table, final int retainedEmptyChunks,
+        final boolean releaseLater)
+    {
         this.source = Objects.requireNonNull(source, "source");
         this.table = Objects.requireNonNull(table, "table");
         this.chunkSizeBytes = Chunk.checkSizeBytes(source.chunkSizeBytes());
@@ -69,6 +97,7 @@ public final class SlabHeap
             throw new IllegalArgumentException("retainedEmptyChunks is " + retainedEmptyChunks + ": must be 0 or more");
         }
         this.retainedEmptyChunks = retainedEmptyChunks;
+        this.releaseLater = releaseLater;
         this.classes = SizeClasses.forChunkSize(chunkSizeBytes);
         this.slabsWithFreeSlots = new Slab[SizeClasses.classCount()];
         this.usedSlotsByClass = new long[SizeClasses.classCount()];
@@ -261,6 +290,7 @@ public final class SlabHeap
                 ", which is not aligned to its chunk size of " + chunkSizeBytes + " bytes; it was released again");
         }
         final Chunk chunk = new Chunk(this, baseAddress, chunkSizeBytes);
+        chunk.emptySincePass = releasePasses;
         table.register(chunk);
         if (chunkCount == chunks.length)
         {
@@ -367,20 +397,84 @@ public final class SlabHeap
 
     /**
      * Keeps an empty chunk while at most {@code retainedEmptyChunks} are kept, so a heap that shrinks and grows
-     * again does not map and unmap chunks each time; returns it to the source otherwise. Counting the empty chunks
-     * walks the chunk list, which is fine: a chunk empties rarely.
+     * again does not map and unmap chunks each time; returns it to the source otherwise, or, for a heap that
+     * releases later, stamps it so that {@link #releaseIdleEmptyChunks()} can tell how long it has been empty.
+     * Counting the empty chunks walks the chunk list, which is fine: a chunk empties rarely.
      */
     private void chunkBecameEmpty(final Chunk chunk)
+    {
+        chunk.emptySincePass = releasePasses;
+        if (!releaseLater && emptyChunkCount() > retainedEmptyChunks)
+        {
+            releaseChunk(chunk);
+        }
+    }
+
+    /**
+     * Returns to the source the empty chunks beyond {@code retainedEmptyChunks} that were already empty at the
+     * previous call and have stayed empty since: called every period (a second, say), it gives back what the heap
+     * has not needed for a whole period, oldest first, and keeps what a swinging load empties and refills within
+     * one. For a heap that releases at once there is never anything to release.
+     *
+     * @return how many chunks went back to the source
+     */
+    public int releaseIdleEmptyChunks()
+    {
+        final long pass = ++releasePasses;
+        return releaseEmptyChunks(pass - 2);
+    }
+
+    /**
+     * Returns to the source every empty chunk beyond {@code retainedEmptyChunks} now, however recently it emptied
+     * (an explicit trim).
+     *
+     * @return how many chunks went back to the source
+     */
+    public int releaseEmptyChunks()
+    {
+        return releaseEmptyChunks(Long.MAX_VALUE);
+    }
+
+    /** Releases surplus empty chunks stamped at or before {@code stampAtMost}, lowest stamp first. */
+    private int releaseEmptyChunks(final long stampAtMost)
+    {
+        int surplus = emptyChunkCount() - retainedEmptyChunks;
+        int released = 0;
+        while (surplus > 0)
+        {
+            Chunk oldest = null;
+            for (int i = 0; i < chunkCount; i++)
+            {
+                final Chunk chunk = chunks[i];
+                if (chunk.isEmpty() && chunk.emptySincePass <= stampAtMost &&
+                    (oldest == null || chunk.emptySincePass < oldest.emptySincePass))
+                {
+                    oldest = chunk;
+                }
+            }
+            if (oldest == null)
+            {
+                break;
+            }
+            releaseChunk(oldest);
+            surplus--;
+            released++;
+        }
+        return released;
+    }
+
+    private int emptyChunkCount()
     {
         int emptyChunks = 0;
         for (int i = 0; i < chunkCount; i++)
         {
             emptyChunks += chunks[i].isEmpty() ? 1 : 0;
         }
-        if (emptyChunks <= retainedEmptyChunks)
-        {
-            return;
-        }
+        return emptyChunks;
+    }
+
+    private void releaseChunk(final Chunk chunk)
+    {
         table.unregister(chunk); // first, so no thread finds a chunk whose memory is gone
         final int i = indexOfChunk(chunk);
         chunks[i] = chunks[--chunkCount];
@@ -590,9 +684,11 @@ public final class SlabHeap
         final int[] slabsWithRoom = new int[SizeClasses.classCount()];
         long used = 0;
         int emptyChunks = 0;
+        int idleEmptyChunks = 0;
         for (int i = 0; i < chunkCount; i++)
         {
             final Chunk chunk = chunks[i];
+            idleEmptyChunks += chunk.isEmpty() && chunk.emptySincePass <= releasePasses - 2 ? 1 : 0;
             check(chunk.heap() == this && table.chunkOf(chunk.baseAddress()) == chunk,
                 "chunk 0x" + Long.toHexString(chunk.baseAddress()) + " is not registered as this heap's");
             chunk.verifyPageMap();
@@ -642,7 +738,15 @@ public final class SlabHeap
                 "class " + c + ": " + slabsWithRoom[c] + " slabs have room but the list differs");
         }
         check(used == usedBytes, "used bytes " + usedBytes + " but " + used + " in slabs and runs");
-        check(emptyChunks <= retainedEmptyChunks, emptyChunks + " empty chunks kept, limit " + retainedEmptyChunks);
+        if (releaseLater)
+        {
+            check(idleEmptyChunks <= retainedEmptyChunks, idleEmptyChunks + " chunks kept that have been empty since " +
+                "before the previous release pass, limit " + retainedEmptyChunks);
+        }
+        else
+        {
+            check(emptyChunks <= retainedEmptyChunks, emptyChunks + " empty chunks kept, limit " + retainedEmptyChunks);
+        }
     }
 
     /** Walks one class list, checking its links and that every slab on it has room; returns its length. */

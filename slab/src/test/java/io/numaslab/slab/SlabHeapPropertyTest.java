@@ -35,21 +35,24 @@ class SlabHeapPropertyTest
     private final long[] liveSlotsByClass = new long[SizeClasses.classCount()];
     private long liveBytes;
 
-    @ParameterizedTest(name = "seed {0}, {1}-byte chunks, {2} empty chunks retained")
+    @ParameterizedTest(name = "seed {0}, {1}-byte chunks, {2} empty chunks retained, surplus released later: {3}")
     @CsvSource({
-        "1, 2097152, 0",
-        "2, 2097152, 1",
-        "3, 2097152, 4",
-        "4, 262144, 1",
-        "5, 1048576, 2",
-        "6, 4194304, 0"})
+        "1, 2097152, 0, false",
+        "2, 2097152, 1, false",
+        "3, 2097152, 4, false",
+        "4, 262144, 1, false",
+        "5, 1048576, 2, false",
+        "6, 4194304, 0, false",
+        "7, 262144, 0, true",
+        "8, 2097152, 1, true",
+        "9, 1048576, 2, true"})
     void randomAllocationsAndFreesAgreeWithTheModel(final long seed, final int chunkSizeBytes,
-        final int retainedEmptyChunks)
+        final int retainedEmptyChunks, final boolean releaseLater)
     {
         random = new Random(seed);
         source = FakeChunkSource.unlimited(chunkSizeBytes);
         table = new ChunkTable(chunkSizeBytes);
-        heap = new SlabHeap(source, table, retainedEmptyChunks);
+        heap = new SlabHeap(source, table, retainedEmptyChunks, releaseLater);
 
         for (int op = 0; op < OPERATIONS; op++)
         {
@@ -72,6 +75,10 @@ class SlabHeapPropertyTest
             {
                 freeOne(random.nextInt(liveAddresses.size()));
             }
+            if (random.nextInt(500) == 0)
+            {
+                heap.releaseIdleEmptyChunks(); // the owner's periodic pass, at random points of both phases
+            }
             assertEquals(liveBytes, heap.usedBytes(), "used bytes after op " + op);
             if (op % 1000 == 0)
             {
@@ -84,6 +91,10 @@ class SlabHeapPropertyTest
             freeOne(random.nextInt(liveAddresses.size()));
         }
         assertCountersMatchTheModel();
+        if (releaseLater)
+        {
+            heap.releaseEmptyChunks();
+        }
         assertEquals(0, heap.usedBytes());
         for (int c = 0; c < SizeClasses.classCount(); c++)
         {

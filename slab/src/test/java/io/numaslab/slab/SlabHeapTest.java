@@ -175,6 +175,58 @@ class SlabHeapTest
     }
 
     @Test
+    void aHeapThatReleasesLaterKeepsSurplusChunksForOneWholePeriod()
+    {
+        final SlabHeap later = new SlabHeap(source, table, 1, true);
+        final List<Long> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+        {
+            runs.add(later.allocate(CHUNK)); // one chunk each
+        }
+        for (final long run : runs)
+        {
+            later.free(run);
+        }
+        assertEquals(3, later.chunkCount(), "nothing released on free");
+        assertEquals(0, source.releases);
+        later.verifyInvariants();
+
+        assertEquals(0, later.releaseIdleEmptyChunks(), "emptied since the previous pass (there was none)");
+        assertEquals(3, later.chunkCount());
+        final long reused = later.allocate(CHUNK);
+        later.free(reused); // one chunk is emptied again after the pass: it starts its period anew
+        assertEquals(2, later.releaseIdleEmptyChunks(), "the two that stayed empty for a whole period go");
+        assertEquals(1, later.chunkCount());
+        assertEquals(2, source.releases);
+        assertTrue(table.chunkOf(reused) != null, "the chunk emptied within the period is the one retained");
+        later.verifyInvariants();
+        assertEquals(0, later.releaseIdleEmptyChunks(), "the retained chunk stays");
+        assertEquals(0, later.releaseIdleEmptyChunks());
+        assertEquals(1, later.chunkCount());
+        later.verifyInvariants();
+    }
+
+    @Test
+    void releaseEmptyChunksGivesBackTheSurplusAtOnce()
+    {
+        final SlabHeap later = new SlabHeap(source, table, 1, true);
+        final long a = later.allocate(CHUNK);
+        final long b = later.allocate(CHUNK);
+        final long c = later.allocate(100);
+        later.free(a);
+        later.free(b);
+        assertEquals(3, later.chunkCount());
+        assertEquals(1, later.releaseEmptyChunks(), "one of the two empty chunks is retained");
+        assertEquals(2, later.chunkCount());
+        assertTrue(later.usableSize(c) >= 100, "the chunk in use is kept");
+        later.free(c);
+        assertEquals(1, later.releaseEmptyChunks());
+        assertEquals(1, later.chunkCount());
+        assertEquals(2, source.releases);
+        later.verifyInvariants();
+    }
+
+    @Test
     void anEmptiedSlabGivesItsPagesBackToItsChunk()
     {
         final int c = SizeClasses.classIndexOf(16);
