@@ -63,6 +63,10 @@ public final class JmhResultTable
                     params.append(params.length() == 0 ? "" : ", ").append(key).append('=').append(run.getParams().getParam(key));
                 }
             }
+            if (params.length() == 0)
+            {
+                params.append("no parameters"); // a row needs a label, in the table and on the chart's axis
+            }
             final Result<?> primary = run.getPrimaryResult();
             double bytesPerOp = Double.NaN;
             for (final Map.Entry<String, Result> secondary : run.getSecondaryResults().entrySet())
