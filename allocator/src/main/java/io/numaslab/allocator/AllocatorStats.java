@@ -47,6 +47,12 @@ final class AllocatorStats implements NumaAllocatorMXBean
     }
 
     @Override
+    public long getEmptyChunkBytes()
+    {
+        return sum(NodeArenaStats::getEmptyChunkBytes);
+    }
+
+    @Override
     public long getAllocations()
     {
         return sum(NodeArenaStats::getAllocations);

@@ -126,6 +126,20 @@ final class NodeArena
         }
     }
 
+    /** @return bytes of the node's chunks with nothing allocated in them. */
+    long emptyChunkBytes()
+    {
+        lock.lock();
+        try
+        {
+            return (long)heap.emptyChunkCount() * chunkSource.chunkSizeBytes();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     long heapUsedBytes()
     {
         lock.lock();

@@ -27,6 +27,12 @@ public interface NodeArenaMXBean
     /** @return bytes of free slots held in the caches of the node's threads. */
     long getCachedBytes();
 
+    /**
+     * @return bytes of chunks with nothing allocated in them, still mapped: the retained ones, and those that go back
+     *     to the OS once they have stayed empty for a maintenance period.
+     */
+    long getEmptyChunkBytes();
+
     /** @return bytes of mapped regions backed by huge pages (hugetlb, or THP per smaps). */
     long getHugePageBackedBytes();
 

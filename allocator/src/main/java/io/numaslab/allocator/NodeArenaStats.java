@@ -52,6 +52,12 @@ final class NodeArenaStats implements NodeArenaMXBean
     }
 
     @Override
+    public long getEmptyChunkBytes()
+    {
+        return arena.emptyChunkBytes();
+    }
+
+    @Override
     public long getCachedBytes()
     {
         return cachedBytes(allocator, arena);

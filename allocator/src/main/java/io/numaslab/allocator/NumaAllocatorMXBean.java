@@ -15,6 +15,9 @@ public interface NumaAllocatorMXBean
     /** @return bytes held in thread caches over all nodes. */
     long getCachedBytes();
 
+    /** @return bytes of mapped chunks with nothing allocated in them, over all nodes. */
+    long getEmptyChunkBytes();
+
     /** @return allocations over all nodes. */
     long getAllocations();
 

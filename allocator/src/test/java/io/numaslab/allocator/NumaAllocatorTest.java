@@ -441,6 +441,7 @@ class NumaAllocatorTest
 
         a.maintain(true); // reclaims the ended thread's cache: its chunks empty now, during this period
         assertEquals(peak, a.stats().getReservedBytes(), "chunks emptied within the period are kept");
+        assertEquals(peak, a.stats().getEmptyChunkBytes(), "and shown as empty");
         final Thread reuse = new Thread(() -> a.free(a.allocate(16 * 1024)));
         reuse.start();
         reuse.join();
@@ -449,6 +450,7 @@ class NumaAllocatorTest
         a.maintain(true);
         final long after = a.stats().getReservedBytes();
         assertTrue(after <= 2 << 20, "a period later only the retained chunk is left, got " + after);
+        assertEquals(after, a.stats().getEmptyChunkBytes());
         final NodeArenaMXBean node = a.nodeStats(a.nodeOfCurrentThread());
         assertTrue(node.getRegionsUnmapped() > 0, node.getRegionsUnmapped() + " regions unmapped");
     }

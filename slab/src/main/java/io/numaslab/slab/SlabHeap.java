@@ -463,7 +463,11 @@ public final class SlabHeap
         return released;
     }
 
-    private int emptyChunkCount()
+    /**
+     * {@return how many of the chunks this heap holds have nothing allocated in them: the retained ones, and for a
+     * heap that releases later those waiting for a release pass} Walks the chunk list: for metrics, not hot paths.
+     */
+    public int emptyChunkCount()
     {
         int emptyChunks = 0;
         for (int i = 0; i < chunkCount; i++)
