@@ -53,12 +53,41 @@ public class HandoffFloorBenchmark
     {
         final SpscArrayQueue<Token> handoff = new SpscArrayQueue<>(1024);
         final MpscArrayQueue<Token> back = new MpscArrayQueue<>(2048);
+
+        /** Spins until the releasing thread has room for the token; false if the measurement stopped first. */
+        boolean handOver(final Token token, final Control control)
+        {
+            while (!handoff.offer(token))
+            {
+                if (control.stopMeasurement)
+                {
+                    return false;
+                }
+                Thread.onSpinWait();
+            }
+            return true;
+        }
+
+        /** Spins until a token arrives; null if the measurement stopped first. */
+        Token takeOver(final Control control)
+        {
+            Token token;
+            while ((token = handoff.poll()) == null)
+            {
+                if (control.stopMeasurement)
+                {
+                    return null;
+                }
+                Thread.onSpinWait();
+            }
+            return token;
+        }
     }
 
     @Benchmark
     @Group("recycledObject")
     @GroupThreads(1)
-    public void allocateRecycled(final Queues queues, final Control control)
+    public boolean allocateRecycled(final Queues queues, final Control control)
     {
         Token token = queues.back.relaxedPoll();
         if (token == null)
@@ -68,14 +97,7 @@ public class HandoffFloorBenchmark
         token.readerIndex = 0;
         token.writerIndex = 0;
         Token.REF_CNT.lazySet(token, 1);
-        while (!queues.handoff.offer(token))
-        {
-            if (control.stopMeasurement)
-            {
-                return;
-            }
-            Thread.onSpinWait();
-        }
+        return queues.handOver(token, control);
     }
 
     @Benchmark
@@ -83,14 +105,10 @@ public class HandoffFloorBenchmark
     @GroupThreads(1)
     public boolean releaseRecycled(final Queues queues, final Control control)
     {
-        Token token;
-        while ((token = queues.handoff.poll()) == null)
+        final Token token = queues.takeOver(control);
+        if (token == null)
         {
-            if (control.stopMeasurement)
-            {
-                return false;
-            }
-            Thread.onSpinWait();
+            return false;
         }
         final boolean last = Token.REF_CNT.compareAndSet(token, 1, 0);
         queues.back.offer(token);
@@ -100,18 +118,11 @@ public class HandoffFloorBenchmark
     @Benchmark
     @Group("newObject")
     @GroupThreads(1)
-    public void allocateNew(final Queues queues, final Control control)
+    public boolean allocateNew(final Queues queues, final Control control)
     {
         final Token token = new Token();
         Token.REF_CNT.lazySet(token, 1);
-        while (!queues.handoff.offer(token))
-        {
-            if (control.stopMeasurement)
-            {
-                return;
-            }
-            Thread.onSpinWait();
-        }
+        return queues.handOver(token, control);
     }
 
     @Benchmark
@@ -119,15 +130,7 @@ public class HandoffFloorBenchmark
     @GroupThreads(1)
     public boolean releaseNew(final Queues queues, final Control control)
     {
-        Token token;
-        while ((token = queues.handoff.poll()) == null)
-        {
-            if (control.stopMeasurement)
-            {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return Token.REF_CNT.compareAndSet(token, 1, 0);
+        final Token token = queues.takeOver(control);
+        return token != null && Token.REF_CNT.compareAndSet(token, 1, 0);
     }
 }
