@@ -27,7 +27,7 @@ final class Replies
      * @param connections      server ends open.
      * @param rssBeforeBytes   the server's RSS before the first connection.
      * @param rssBytes         its RSS now.
-     * @param directBytes      direct memory the allocator under test reports in use, -1 if it does not say.
+     * @param directBytes      direct memory the allocator under test holds from the OS, -1 if it does not say.
      * @param perNodeUsedBytes numaslab's bytes in use per node (JMX), empty for other allocators.
      * @param acceptFailure    the first accept error and how many there were, or "".
      */

@@ -31,7 +31,9 @@ final class Report
             "the allocator under test, which is set up on every server event loop (one buffer taken and given back) " +
             "before the RSS baseline. **The memory figures (RSS, RSS growth and direct memory per connection, " +
             "numaslab's use per node) are the server process's alone**; messages/s and round trips are merged from " +
-            "the load generators.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
+            "the load generators. Direct memory is what the allocator holds from the OS, in use or not: Netty's " +
+            "`usedDirectMemory()` (its chunks), numaslab's mapped regions (JMX `ReservedBytes`); what numaslab has " +
+            "handed out is its use per node.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
             connections, seconds <= 0 ? "no load (--seconds 0);" : rate == ManyConnectionsRun.SENDERS_PER_SECOND ?
             "for " + seconds + " s 20% of the connections send a 64-byte message each second, which the server echoes;" :
             String.format(Locale.ROOT, "for %d s each connection sends %.3g 64-byte messages a second (%.0f in all), " +
@@ -45,7 +47,7 @@ final class Report
                 "connection do.\n\n");
         }
         out.append("| allocator | transport | connections held (server) | load generators | connect (s) | messages/s | " +
-            "p50 (µs) | p99 (µs) | server RSS (MiB) | server RSS growth per connection (B) | direct memory per connection (B) | " +
+            "p50 (µs) | p99 (µs) | server RSS (MiB) | server RSS growth per connection (B) | direct memory held per connection (B) | " +
             "numaslab used per node (MiB) | limit hit |\n");
         out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (final RunResult r : runs)
@@ -77,7 +79,7 @@ final class Report
                 if (other != numaslab.get() && other.connectionsHeld() > 0)
                 {
                     out.append(String.format(Locale.ROOT, "- server RSS growth per connection, %s / numaslab: %.2fx; " +
-                        "direct memory per connection, %s / numaslab: %.2fx%n", other.allocator(),
+                        "direct memory held per connection, %s / numaslab: %.2fx%n", other.allocator(),
                         ratio(other.rssPerConnectionBytes(), numaslab.get().rssPerConnectionBytes()), other.allocator(),
                         ratio(other.directPerConnectionBytes(), numaslab.get().directPerConnectionBytes())));
                 }

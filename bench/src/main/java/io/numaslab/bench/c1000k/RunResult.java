@@ -17,7 +17,8 @@ import java.util.Map;
  * @param p99Micros              99th percentile round trip, in microseconds.
  * @param rssBytes               the server process's resident memory with every connection open.
  * @param rssPerConnectionBytes  growth of the server's resident memory from before the connections, per connection.
- * @param directBytes            direct memory the allocator under test reports in use in the server.
+ * @param directBytes            direct memory the allocator under test holds from the OS in the server (see
+ *                               EchoServer.directMemoryHeld).
  * @param directPerConnectionBytes that divided by the connections held.
  * @param perNodeUsedBytes       bytes used per NUMA node (numaslab's JMX), empty for other allocators.
  * @param limit                  what stopped it short, or "" if nothing did.
