@@ -878,7 +878,12 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param bytes size of each region an arena maps, a multiple of the chunk size (default 8 MiB: four 2 MiB chunks, so an arena holds little beyond what it uses). @return this. */
+        /**
+         * @param bytes the size of the regions an arena maps, a multiple of the chunk size (default 8 MiB: four 2 MiB
+         *              chunks). Until an arena has mapped this much it maps one chunk at a time, so a small arena
+         *              holds at most one chunk beyond what it uses.
+         * @return this.
+         */
         public Builder regionSizeBytes(final long bytes)
         {
             this.regionSizeBytes = bytes;

@@ -12,7 +12,8 @@ import java.util.TreeMap;
 
 /**
  * Chunks for one node's arena, carved from {@link Region}s mapped on that node: each region is a whole number
- * of chunks, aligned to the chunk size, bound and prefaulted when mapped. A region whose chunks have all come
+ * of chunks, aligned to the chunk size, bound and prefaulted when mapped. Regions are one chunk each until the
+ * arena has mapped the configured region size, then of that size. A region whose chunks have all come
  * back is unmapped, so its memory goes back to the OS (or its huge pages back to the pool).
  * <p>
  * The node's byte limit caps the bytes of regions mapped at once; when the next region would pass it, a
@@ -98,7 +99,10 @@ final class RegionChunkSource implements ChunkSource
 
     private boolean mapRegion()
     {
-        long size = Math.min(regionSizeBytes, (limitBytes - mappedBytes) / chunkSizeBytes * chunkSizeBytes);
+        // Regions of one chunk until the arena has mapped a region's worth, then whole regions: a small arena holds
+        // at most one chunk beyond what it uses, and a large one maps in few calls.
+        final long grown = mappedBytes < regionSizeBytes ? chunkSizeBytes : regionSizeBytes;
+        long size = Math.min(grown, (limitBytes - mappedBytes) / chunkSizeBytes * chunkSizeBytes);
         if (size < chunkSizeBytes)
         {
             lastFailure = "limit reached: " + mappedBytes + " of " + limitBytes + " bytes mapped on node " + node;

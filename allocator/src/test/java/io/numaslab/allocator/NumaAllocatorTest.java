@@ -418,6 +418,24 @@ class NumaAllocatorTest
     }
 
     @Test
+    void regionsAreOneChunkUntilARegionsWorthIsMapped()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL));
+        final int node = a.nodeOfCurrentThread();
+        a.allocate(256);
+        assertEquals(2L << 20, a.stats().getReservedBytes(), "a first small allocation maps one 2 MiB chunk");
+        final long[] expectedReserved = {4L << 20, 6L << 20, 8L << 20, 16L << 20, 16L << 20, 16L << 20, 16L << 20,
+            24L << 20};
+        for (final long expected : expectedReserved)
+        {
+            a.allocate(2 << 20); // a whole chunk each
+            assertEquals(expected, a.stats().getReservedBytes(),
+                "regions of 2 MiB (a chunk) until 8 MiB (the default region size) are mapped, then of 8 MiB");
+        }
+        assertEquals(6, a.nodeStats(node).getRegionsMapped());
+    }
+
+    @Test
     void surplusEmptyChunksStayOneMaintenancePeriodThenGoBack() throws InterruptedException
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
