@@ -213,7 +213,9 @@ public final class NumaByteBufAllocator extends AbstractByteBufAllocator impleme
 
     /**
      * @return usage: direct bytes as the NumaAllocator counts them (all its users, not only this allocator's
-     *     buffers), heap bytes as the heap allocator reports them.
+     *     buffers), heap bytes as the heap allocator reports them. {@code usedDirectMemory()} is the bytes handed out
+     *     (with the buffers threads keep), not what is mapped; Netty's pooling allocators count their whole chunks
+     *     there, so to compare with them use {@code numaAllocator().stats().getReservedBytes()}.
      */
     @Override
     public ByteBufAllocatorMetric metric()
