@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -34,7 +35,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code oneThread}: allocate and release on the same thread;</li>
  *   <li>{@code crossThread}: one thread allocates and hands each buffer over a bounded SPSC queue to another that
  *       releases it (the producer/consumer pattern of a server that decodes on one loop and writes on another).
- *       The group's score is the time per buffer of each side.</li>
+ *       The group's score is the time per buffer of each side. When the queue runs near empty, both threads write
+ *       the same cache lines of it for every buffer, which on this 2-vCPU VM swings the figures of every allocator
+ *       between forks ({@link HandoffFloorBenchmark} measures that harness alone);</li>
+ *   <li>{@code crossThreadBatch}: the same, but the buffers go over in arrays of {@value BatchHandoff#BATCH}, so the
+ *       handoff costs little per buffer and what remains is each allocator's own way of getting a buffer released
+ *       on another thread back to where it is allocated again.</li>
  * </ul>
  * Netty's allocators are built with thread caches for every thread, as their buffers get on event loop threads
  * (by default Netty caches only for {@code FastThreadLocalThread}s, which JMH threads are not); numaslab's thread
@@ -128,5 +134,96 @@ public class ByteBufAllocatorBenchmark
             Thread.onSpinWait();
         }
         return buf.release();
+    }
+
+    /**
+     * The handoff of {@code crossThreadBatch}: arrays of {@value #BATCH} buffers go to the releasing thread and come
+     * back empty, 16 arrays in all (1024 buffers in flight at most, as in {@link Handoff}).
+     */
+    @State(Scope.Group)
+    public static class BatchHandoff
+    {
+        static final int BATCH = 64;
+        static final int ARRAYS = 16;
+        final SpscArrayQueue<ByteBuf[]> full = new SpscArrayQueue<>(ARRAYS);
+        final SpscArrayQueue<ByteBuf[]> empty = new SpscArrayQueue<>(ARRAYS);
+
+        @Setup(Level.Trial)
+        public void makeArrays()
+        {
+            for (int i = 0; i < ARRAYS; i++)
+            {
+                empty.offer(new ByteBuf[BATCH]);
+            }
+        }
+
+        @TearDown(Level.Iteration)
+        public void releaseLeftovers()
+        {
+            ByteBuf[] batch;
+            while ((batch = full.poll()) != null)
+            {
+                releaseAll(batch);
+                empty.offer(batch);
+            }
+        }
+
+        static void releaseAll(final ByteBuf[] batch)
+        {
+            for (int i = 0; i < BATCH; i++)
+            {
+                batch[i].release();
+            }
+        }
+    }
+
+    @Benchmark
+    @Group("crossThreadBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BatchHandoff.BATCH)
+    public void allocateBatch(final Allocators state, final BatchHandoff handoff, final Control control)
+    {
+        ByteBuf[] batch;
+        while ((batch = handoff.empty.poll()) == null)
+        {
+            if (control.stopMeasurement)
+            {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        for (int i = 0; i < BatchHandoff.BATCH; i++)
+        {
+            batch[i] = state.alloc.directBuffer(state.sizeBytes);
+        }
+        while (!handoff.full.offer(batch))
+        {
+            if (control.stopMeasurement)
+            {
+                BatchHandoff.releaseAll(batch);
+                handoff.empty.offer(batch);
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Benchmark
+    @Group("crossThreadBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BatchHandoff.BATCH)
+    public void releaseBatch(final BatchHandoff handoff, final Control control)
+    {
+        ByteBuf[] batch;
+        while ((batch = handoff.full.poll()) == null)
+        {
+            if (control.stopMeasurement)
+            {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        BatchHandoff.releaseAll(batch);
+        handoff.empty.offer(batch);
     }
 }
