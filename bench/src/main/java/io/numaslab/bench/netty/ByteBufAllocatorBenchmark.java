@@ -108,14 +108,9 @@ public class ByteBufAllocatorBenchmark
     public void allocate(final Allocators state, final Handoff handoff, final Control control)
     {
         final ByteBuf buf = state.alloc.directBuffer(state.sizeBytes);
-        while (!handoff.queue.offer(buf))
+        if (!SpinHandoff.offer(handoff.queue, buf, control))
         {
-            if (control.stopMeasurement)
-            {
-                buf.release();
-                return;
-            }
-            Thread.onSpinWait();
+            buf.release();
         }
     }
 
@@ -124,16 +119,8 @@ public class ByteBufAllocatorBenchmark
     @GroupThreads(1)
     public boolean release(final Handoff handoff, final Control control)
     {
-        ByteBuf buf;
-        while ((buf = handoff.queue.poll()) == null)
-        {
-            if (control.stopMeasurement)
-            {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return buf.release();
+        final ByteBuf buf = SpinHandoff.poll(handoff.queue, control);
+        return buf != null && buf.release();
     }
 
     /**
@@ -183,28 +170,19 @@ public class ByteBufAllocatorBenchmark
     @OperationsPerInvocation(BatchHandoff.BATCH)
     public void allocateBatch(final Allocators state, final BatchHandoff handoff, final Control control)
     {
-        ByteBuf[] batch;
-        while ((batch = handoff.empty.poll()) == null)
+        final ByteBuf[] batch = SpinHandoff.poll(handoff.empty, control);
+        if (batch == null)
         {
-            if (control.stopMeasurement)
-            {
-                return;
-            }
-            Thread.onSpinWait();
+            return;
         }
         for (int i = 0; i < BatchHandoff.BATCH; i++)
         {
             batch[i] = state.alloc.directBuffer(state.sizeBytes);
         }
-        while (!handoff.full.offer(batch))
+        if (!SpinHandoff.offer(handoff.full, batch, control))
         {
-            if (control.stopMeasurement)
-            {
-                BatchHandoff.releaseAll(batch);
-                handoff.empty.offer(batch);
-                return;
-            }
-            Thread.onSpinWait();
+            BatchHandoff.releaseAll(batch);
+            handoff.empty.offer(batch);
         }
     }
 
@@ -214,14 +192,10 @@ public class ByteBufAllocatorBenchmark
     @OperationsPerInvocation(BatchHandoff.BATCH)
     public void releaseBatch(final BatchHandoff handoff, final Control control)
     {
-        ByteBuf[] batch;
-        while ((batch = handoff.full.poll()) == null)
+        final ByteBuf[] batch = SpinHandoff.poll(handoff.full, control);
+        if (batch == null)
         {
-            if (control.stopMeasurement)
-            {
-                return;
-            }
-            Thread.onSpinWait();
+            return;
         }
         BatchHandoff.releaseAll(batch);
         handoff.empty.offer(batch);

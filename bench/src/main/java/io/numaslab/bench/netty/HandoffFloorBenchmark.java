@@ -53,35 +53,6 @@ public class HandoffFloorBenchmark
     {
         final SpscArrayQueue<Token> handoff = new SpscArrayQueue<>(1024);
         final MpscArrayQueue<Token> back = new MpscArrayQueue<>(2048);
-
-        /** Spins until the releasing thread has room for the token; false if the measurement stopped first. */
-        boolean handOver(final Token token, final Control control)
-        {
-            while (!handoff.offer(token))
-            {
-                if (control.stopMeasurement)
-                {
-                    return false;
-                }
-                Thread.onSpinWait();
-            }
-            return true;
-        }
-
-        /** Spins until a token arrives; null if the measurement stopped first. */
-        Token takeOver(final Control control)
-        {
-            Token token;
-            while ((token = handoff.poll()) == null)
-            {
-                if (control.stopMeasurement)
-                {
-                    return null;
-                }
-                Thread.onSpinWait();
-            }
-            return token;
-        }
     }
 
     @Benchmark
@@ -97,7 +68,7 @@ public class HandoffFloorBenchmark
         token.readerIndex = 0;
         token.writerIndex = 0;
         Token.REF_CNT.lazySet(token, 1);
-        return queues.handOver(token, control);
+        return SpinHandoff.offer(queues.handoff, token, control);
     }
 
     @Benchmark
@@ -105,7 +76,7 @@ public class HandoffFloorBenchmark
     @GroupThreads(1)
     public boolean releaseRecycled(final Queues queues, final Control control)
     {
-        final Token token = queues.takeOver(control);
+        final Token token = SpinHandoff.poll(queues.handoff, control);
         if (token == null)
         {
             return false;
@@ -122,7 +93,7 @@ public class HandoffFloorBenchmark
     {
         final Token token = new Token();
         Token.REF_CNT.lazySet(token, 1);
-        return queues.handOver(token, control);
+        return SpinHandoff.offer(queues.handoff, token, control);
     }
 
     @Benchmark
@@ -130,7 +101,7 @@ public class HandoffFloorBenchmark
     @GroupThreads(1)
     public boolean releaseNew(final Queues queues, final Control control)
     {
-        final Token token = queues.takeOver(control);
+        final Token token = SpinHandoff.poll(queues.handoff, control);
         return token != null && Token.REF_CNT.compareAndSet(token, 1, 0);
     }
 }
