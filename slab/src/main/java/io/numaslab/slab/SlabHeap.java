@@ -1,6 +1,9 @@
 package io.numaslab.slab;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -435,30 +438,30 @@ public final class SlabHeap
         return releaseEmptyChunks(Long.MAX_VALUE);
     }
 
-    /** Releases surplus empty chunks stamped at or before {@code stampAtMost}, lowest stamp first. */
+    /**
+     * Releases surplus empty chunks stamped at or before {@code stampAtMost}, lowest stamp first. Off the hot path
+     * (maintenance and trims): it sorts a list of the candidates.
+     */
     private int releaseEmptyChunks(final long stampAtMost)
     {
-        int surplus = emptyChunkCount() - retainedEmptyChunks;
-        int released = 0;
-        while (surplus > 0)
+        final int surplus = emptyChunkCount() - retainedEmptyChunks;
+        if (surplus <= 0)
         {
-            Chunk oldest = null;
-            for (int i = 0; i < chunkCount; i++)
+            return 0;
+        }
+        final List<Chunk> candidates = new ArrayList<>();
+        for (int i = 0; i < chunkCount; i++)
+        {
+            if (chunks[i].isEmpty() && chunks[i].emptySincePass <= stampAtMost)
             {
-                final Chunk chunk = chunks[i];
-                if (chunk.isEmpty() && chunk.emptySincePass <= stampAtMost &&
-                    (oldest == null || chunk.emptySincePass < oldest.emptySincePass))
-                {
-                    oldest = chunk;
-                }
+                candidates.add(chunks[i]);
             }
-            if (oldest == null)
-            {
-                break;
-            }
-            releaseChunk(oldest);
-            surplus--;
-            released++;
+        }
+        candidates.sort(Comparator.comparingLong(chunk -> chunk.emptySincePass));
+        final int released = Math.min(surplus, candidates.size());
+        for (int i = 0; i < released; i++)
+        {
+            releaseChunk(candidates.get(i));
         }
         return released;
     }
