@@ -594,11 +594,15 @@ public final class NumaAllocator implements AutoCloseable
 
     private long allocateLarge(final NodeArena arena, final int sizeBytes)
     {
-        final long mapped = arena.chunkSource.mappedBytes() + arena.largeBytes;
-        if (mapped + sizeBytes > config.bytesLimitPerNode)
+        if (arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
         {
-            arena.lastFailure = "limit reached";
-            return 0;
+            // Empty chunks waiting for maintenance must not make the limit refuse what they would make room for.
+            arena.drainAndReleaseEmptyChunks(false);
+            if (arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
+            {
+                arena.lastFailure = "limit reached";
+                return 0;
+            }
         }
         final Region region;
         try

@@ -436,6 +436,27 @@ class NumaAllocatorTest
     }
 
     @Test
+    void emptyChunksWaitingForMaintenanceMakeRoomForALargeAllocationUnderTheLimit()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .bytesLimitPerNode(8 << 20).retainedEmptyChunks(0).maintenanceInterval(java.time.Duration.ofDays(1)));
+        final long[] runs = new long[3];
+        for (int i = 0; i < runs.length; i++)
+        {
+            runs[i] = a.allocate(2 << 20); // a whole chunk each
+        }
+        for (final long run : runs)
+        {
+            a.free(run);
+        }
+        assertEquals(6L << 20, a.stats().getEmptyChunkBytes(), "the chunks wait for maintenance");
+        final long large = a.allocate(4 << 20); // 6 MiB mapped + 4 MiB would pass the 8 MiB limit
+        assertEquals(4 << 20, a.usableSize(large));
+        assertEquals(0, a.stats().getEmptyChunkBytes(), "the empty chunks went back to make room");
+        a.free(large);
+    }
+
+    @Test
     void surplusEmptyChunksStayOneMaintenancePeriodThenGoBack() throws InterruptedException
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
