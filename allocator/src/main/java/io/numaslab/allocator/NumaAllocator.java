@@ -594,11 +594,11 @@ public final class NumaAllocator implements AutoCloseable
 
     private long allocateLarge(final NodeArena arena, final int sizeBytes)
     {
-        if (arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
+        if (passesLimit(arena, sizeBytes))
         {
             // Empty chunks waiting for maintenance must not make the limit refuse what they would make room for.
             arena.drainAndReleaseEmptyChunks(false);
-            if (arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
+            if (passesLimit(arena, sizeBytes))
             {
                 arena.lastFailure = "limit reached";
                 return 0;
@@ -626,6 +626,12 @@ public final class NumaAllocator implements AutoCloseable
         }
         largeAllocations.put(region.address(), new LargeAllocation(region, arena));
         return region.address();
+    }
+
+    /** @return whether a region of {@code sizeBytes} more would take the node past its byte limit. */
+    private boolean passesLimit(final NodeArena arena, final int sizeBytes)
+    {
+        return arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode;
     }
 
     /** The home arena could not serve: try the others by distance if allowed, else throw with the reason. */
