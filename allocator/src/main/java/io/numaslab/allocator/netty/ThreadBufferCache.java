@@ -43,8 +43,8 @@ final class ThreadBufferCache
 {
     /** Most buffers kept per size class. */
     static final int BUFFERS_PER_CLASS = 8;
-    /** Most bytes of slots kept on the stacks of a thread. */
-    static final long MAX_BYTES = 256 * 1024;
+    /** Most bytes of slots kept on the stacks of a thread: room for {@link #BUFFERS_PER_CLASS} of the largest class. */
+    static final long MAX_BYTES = 512 * 1024;
     /** Most buffers in flight back to a thread from others. */
     static final int RETURN_QUEUE_CAPACITY = 64;
     /** How NumaAllocators trim these caches; registered with each one whose buffers a cache keeps. */

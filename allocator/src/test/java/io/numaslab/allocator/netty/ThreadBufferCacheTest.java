@@ -109,6 +109,29 @@ class ThreadBufferCacheTest
         assertEquals(before, used());
     }
 
+    @Test
+    void theByteBoundHoldsAFullStackOfTheLargestClass()
+    {
+        final int largest = 64 * 1024;
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < ThreadBufferCache.BUFFERS_PER_CLASS + 2; i++)
+        {
+            bufs.add(alloc.directBuffer(largest));
+        }
+        bufs.forEach(ByteBuf::release);
+        assertEquals((long)ThreadBufferCache.BUFFERS_PER_CLASS * largest, ThreadBufferCache.bytesKept(numa),
+            "a producer of 64 KiB buffers keeps as many as of any other class");
+
+        final Set<ByteBuf> again = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < ThreadBufferCache.BUFFERS_PER_CLASS; i++)
+        {
+            again.add(alloc.directBuffer(largest));
+        }
+        assertEquals(0, ThreadBufferCache.bytesKept(numa), "the next ones of the class are the kept ones");
+        assertTrue(bufs.containsAll(again));
+        again.forEach(ByteBuf::release);
+    }
+
     /** Runs a task on a new thread and waits for it; rethrows what it threw. */
     static void onAnotherThread(final Runnable task) throws Exception
     {
