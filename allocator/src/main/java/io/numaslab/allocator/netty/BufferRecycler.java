@@ -63,39 +63,61 @@ final class BufferRecycler<T>
      */
     static final class Local<T>
     {
+        /**
+         * Elements of padding at each end of the arrays the owner writes on every get and recycle: 128 bytes or more
+         * (two cache lines), so that wherever the garbage collector puts those arrays, no line they write is one that
+         * another thread reads.
+         */
+        private static final int PADDING = 32;
+        private static final int SIZE_INDEX = PADDING;
+
         private final Thread owner;
+        private final int capacity;
+        /** The stack: element {@code i} at {@code PADDING + i}. */
         private final Object[] stack;
+        /**
+         * The stack's size, at {@link #SIZE_INDEX}, in a padded array rather than a field: other threads read
+         * {@code owner} and {@code returned} of this object whenever they give an object back, and a field the owner
+         * writes each time would move their cache line between the cores.
+         */
+        private final int[] sizeCell = new int[PADDING + 1 + PADDING];
         private final MpscArrayQueue<T> returned;
-        private int size;
 
         private Local(final Thread owner)
         {
             this.owner = owner;
-            final int capacity = VirtualThreads.isVirtual(owner) ? MAX_POOLED_PER_VIRTUAL_THREAD : MAX_POOLED_PER_THREAD;
-            this.stack = new Object[capacity];
+            this.capacity = VirtualThreads.isVirtual(owner) ? MAX_POOLED_PER_VIRTUAL_THREAD : MAX_POOLED_PER_THREAD;
+            this.stack = new Object[PADDING + capacity + PADDING];
             this.returned = new MpscArrayQueue<>(capacity);
         }
 
         @SuppressWarnings("unchecked")
         private T pop()
         {
-            if (size == 0 && !drainReturned())
+            final int[] cell = sizeCell;
+            int size = cell[SIZE_INDEX];
+            if (size == 0 && (size = drainReturned()) == 0)
             {
                 return null;
             }
-            final T object = (T)stack[--size];
-            stack[size] = null;
+            size--;
+            final T object = (T)stack[PADDING + size];
+            stack[PADDING + size] = null;
+            cell[SIZE_INDEX] = size;
             return object;
         }
 
-        private boolean drainReturned()
+        /** @return the stack's size after moving onto it what other threads gave back. */
+        private int drainReturned()
         {
+            int size = sizeCell[SIZE_INDEX];
             T object;
-            while (size < stack.length && (object = returned.relaxedPoll()) != null)
+            while (size < capacity && (object = returned.relaxedPoll()) != null)
             {
-                stack[size++] = object;
+                stack[PADDING + size++] = object;
             }
-            return size > 0;
+            sizeCell[SIZE_INDEX] = size;
+            return size;
         }
 
         /**
@@ -107,9 +129,12 @@ final class BufferRecycler<T>
         {
             if (Thread.currentThread() == owner)
             {
-                if (size < stack.length)
+                final int[] cell = sizeCell;
+                final int size = cell[SIZE_INDEX];
+                if (size < capacity)
                 {
-                    stack[size++] = object;
+                    stack[PADDING + size] = object;
+                    cell[SIZE_INDEX] = size + 1;
                 }
             }
             else
