@@ -132,6 +132,68 @@ class ThreadBufferCacheTest
         again.forEach(ByteBuf::release);
     }
 
+    @Test
+    void buffersGivenBackByManyThreadsAtOnceAreNeitherLostNorHandedOutTwice() throws Exception
+    {
+        final long before = used();
+        final int releasers = 3;
+        final int perReleaser = 40_000;
+        final int[] sizes = {64, 1000, SIZE, 64 * 1024};
+        final List<java.util.concurrent.BlockingQueue<ByteBuf>> queues = new ArrayList<>();
+        final Set<Long> handedOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final List<Thread> threads = new ArrayList<>();
+        for (int r = 0; r < releasers; r++)
+        {
+            final java.util.concurrent.BlockingQueue<ByteBuf> queue = new java.util.concurrent.ArrayBlockingQueue<>(256);
+            queues.add(queue);
+            threads.add(new Thread(() ->
+            {
+                try
+                {
+                    for (int i = 0; i < perReleaser; i++)
+                    {
+                        final ByteBuf buf = queue.take();
+                        final long address = buf.memoryAddress();
+                        assertEquals(address, buf.getLong(0), "the pattern the allocating thread wrote");
+                        assertTrue(handedOut.remove(address), "handed out once, released once");
+                        assertTrue(buf.release());
+                    }
+                    numa.trimCurrentThreadCache();
+                }
+                catch (final Throwable t)
+                {
+                    failure.compareAndSet(null, t);
+                }
+            }, "releaser-" + r));
+        }
+        threads.forEach(Thread::start);
+        // This thread allocates; its buffers come back to it from three threads at once, through its queue.
+        for (int i = 0; i < releasers * perReleaser && failure.get() == null; i++)
+        {
+            final ByteBuf buf = alloc.directBuffer(sizes[i % sizes.length]);
+            final long address = buf.memoryAddress();
+            assertTrue(handedOut.add(address), "0x" + Long.toHexString(address) + " is in two buffers at once");
+            buf.setLong(0, address);
+            while (!queues.get(i % releasers).offer(buf, 10, java.util.concurrent.TimeUnit.MILLISECONDS))
+            {
+                assertNull(failure.get());
+            }
+        }
+        for (final Thread thread : threads)
+        {
+            thread.join();
+        }
+        if (failure.get() != null)
+        {
+            throw new AssertionError(failure.get());
+        }
+        assertTrue(handedOut.isEmpty());
+        numa.trimCurrentThreadCache();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used(), "every slot given back was kept or freed, none lost");
+    }
+
     /** Runs a task on a new thread and waits for it; rethrows what it threw. */
     static void onAnotherThread(final Runnable task) throws Exception
     {
