@@ -97,6 +97,22 @@ final class RegionChunkSource implements ChunkSource
         regionsUnmapped++;
     }
 
+    /** @return the base address of the region that holds the chunk. */
+    @Override
+    public synchronized long mappingOf(final long chunkBaseAddress)
+    {
+        final Long start = regionsByAddress.floorKey(chunkBaseAddress);
+        return start != null ? start : chunkBaseAddress;
+    }
+
+    /** @return the size of the region that holds the chunk. */
+    @Override
+    public synchronized long mappingSizeBytesOf(final long chunkBaseAddress)
+    {
+        final var entry = regionsByAddress.floorEntry(chunkBaseAddress);
+        return entry != null ? entry.getValue().region.sizeBytes() : chunkSizeBytes;
+    }
+
     private boolean mapRegion()
     {
         // Regions of one chunk until the arena has mapped a region's worth, then whole regions: a small arena holds

@@ -436,6 +436,29 @@ class NumaAllocatorTest
     }
 
     @Test
+    void afterATrimTheRetainedChunksHoldNoMoreThanTheirOwnBytes()
+    {
+        // Default 8 MiB regions: after 8 MiB of one-chunk regions the arena maps four chunks at a time, and a
+        // retained chunk in such a region would keep all four mapped.
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .retainedEmptyChunks(2).maintenanceInterval(java.time.Duration.ofDays(1)));
+        final long[] runs = new long[14];
+        for (int i = 0; i < runs.length; i++)
+        {
+            runs[i] = a.allocate(2 << 20); // a whole chunk each: 4 one-chunk regions, then 8 MiB ones
+        }
+        assertEquals(32L << 20, a.stats().getReservedBytes());
+        for (int i = runs.length - 1; i >= 0; i--)
+        {
+            a.free(runs[i]); // the one-chunk regions empty last: oldest-first release would keep them
+        }
+        a.trimCurrentThreadCache();
+        assertEquals(4L << 20, a.stats().getReservedBytes(),
+            "two retained 2 MiB chunks keep 4 MiB mapped, not two 8 MiB regions");
+        assertEquals(4L << 20, a.stats().getEmptyChunkBytes());
+    }
+
+    @Test
     void emptyChunksWaitingForMaintenanceMakeRoomForALargeAllocationUnderTheLimit()
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)

@@ -34,4 +34,27 @@ public interface ChunkSource
      * @throws IllegalArgumentException if the address is not an outstanding chunk of this source (optional check)
      */
     void releaseChunk(long baseAddress);
+
+    /**
+     * Returns the base address of the mapping that holds a chunk. A mapping goes back to the OS only once all its
+     * chunks are released, so a heap keeps the empty chunks it retains where they keep no extra mapping alive.
+     *
+     * @param chunkBaseAddress an outstanding chunk
+     * @return by default the chunk's own address: every chunk a mapping of its own
+     */
+    default long mappingOf(final long chunkBaseAddress)
+    {
+        return chunkBaseAddress;
+    }
+
+    /**
+     * Returns the size of the mapping that holds a chunk: what stays mapped while any chunk of it is outstanding.
+     *
+     * @param chunkBaseAddress an outstanding chunk
+     * @return bytes; by default {@link #chunkSizeBytes()}
+     */
+    default long mappingSizeBytesOf(final long chunkBaseAddress)
+    {
+        return chunkSizeBytes();
+    }
 }

@@ -2,9 +2,15 @@ package io.numaslab.slab;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A heap of off-heap addresses carved from chunks of a {@link ChunkSource}: sizes up to 64 KiB come from slabs of
@@ -439,8 +445,9 @@ public final class SlabHeap
     }
 
     /**
-     * Releases surplus empty chunks stamped at or before {@code stampAtMost}, lowest stamp first. Off the hot path
-     * (maintenance and trims): it sorts a list of the candidates.
+     * Releases surplus empty chunks stamped at or before {@code stampAtMost}, keeping of them those that cost the
+     * least memory to keep ({@link #cheapestToKeep}). Off the hot path (maintenance and trims): it sorts and groups
+     * the candidates.
      */
     private int releaseEmptyChunks(final long stampAtMost)
     {
@@ -457,13 +464,82 @@ public final class SlabHeap
                 candidates.add(chunks[i]);
             }
         }
-        candidates.sort(Comparator.comparingLong(chunk -> chunk.emptySincePass));
         final int released = Math.min(surplus, candidates.size());
-        for (int i = 0; i < released; i++)
+        final Set<Chunk> kept = cheapestToKeep(candidates, candidates.size() - released);
+        for (final Chunk chunk : candidates)
         {
-            releaseChunk(candidates.get(i));
+            if (!kept.contains(chunk))
+            {
+                releaseChunk(chunk);
+            }
         }
         return released;
+    }
+
+    /**
+     * Chooses {@code keepCount} of the candidates to keep so that keeping them holds as little memory as possible.
+     * A chunk goes back to the OS only with its whole mapping ({@link ChunkSource#mappingOf}): kept in a mapping
+     * that stays mapped anyway (one of its chunks is in use, or is an empty chunk not up for release), a chunk costs
+     * nothing; otherwise it keeps its whole mapping, so the rest are kept together, in the mappings with the fewest
+     * bytes per chunk kept. Kept chunks of a mapping are its most recently emptied. Without this, releasing the
+     * oldest first, two retained 2 MiB chunks could keep two 8 MiB regions mapped.
+     */
+    private Set<Chunk> cheapestToKeep(final List<Chunk> candidates, final int keepCount)
+    {
+        final Set<Chunk> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (keepCount == 0)
+        {
+            return kept;
+        }
+        final Set<Chunk> candidateSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        candidateSet.addAll(candidates);
+        final Set<Long> mappedAnyway = new HashSet<>();
+        for (int i = 0; i < chunkCount; i++)
+        {
+            if (!candidateSet.contains(chunks[i]))
+            {
+                mappedAnyway.add(source.mappingOf(chunks[i].baseAddress()));
+            }
+        }
+        final List<Chunk> newestFirst = new ArrayList<>(candidates);
+        newestFirst.sort(Comparator.comparingLong((Chunk chunk) -> chunk.emptySincePass).reversed());
+        final Map<Long, List<Chunk>> byMapping = new HashMap<>();
+        for (final Chunk chunk : newestFirst)
+        {
+            final long mapping = source.mappingOf(chunk.baseAddress());
+            if (!mappedAnyway.contains(mapping))
+            {
+                byMapping.computeIfAbsent(mapping, m -> new ArrayList<>()).add(chunk);
+            }
+            else if (kept.size() < keepCount)
+            {
+                kept.add(chunk);
+            }
+        }
+        while (kept.size() < keepCount)
+        {
+            final int need = keepCount - kept.size();
+            Map.Entry<Long, List<Chunk>> best = null;
+            long bestBytes = 0;
+            int bestCount = 0;
+            for (final Map.Entry<Long, List<Chunk>> entry : byMapping.entrySet())
+            {
+                final long bytes = source.mappingSizeBytesOf(entry.getValue().get(0).baseAddress());
+                final int count = Math.min(need, entry.getValue().size());
+                // fewer bytes per chunk kept (bytes / count) wins; ties go to the smaller mapping, then the lower address
+                final long order = best == null ? -1 : Long.compare(bytes * bestCount, bestBytes * count);
+                if (best == null || order < 0 || order == 0 && (bytes < bestBytes ||
+                    bytes == bestBytes && entry.getKey() < best.getKey()))
+                {
+                    best = entry;
+                    bestBytes = bytes;
+                    bestCount = count;
+                }
+            }
+            kept.addAll(best.getValue().subList(0, bestCount));
+            byMapping.remove(best.getKey());
+        }
+        return kept;
     }
 
     /**

@@ -13,6 +13,8 @@ final class FakeChunkSource implements ChunkSource
 
     private final int chunkSizeBytes;
     private final int maxOutstandingChunks;
+    /** Chunks per mapping, as a region source would map them: aligned groups of this many. */
+    int chunksPerMapping = 1;
     private final TreeSet<Long> outstanding = new TreeSet<>();
     private final TreeSet<Long> released = new TreeSet<>();
     private long nextNewAddress = FIRST_BASE_ADDRESS;
@@ -67,6 +69,19 @@ final class FakeChunkSource implements ChunkSource
         }
         released.add(baseAddress);
         releases++;
+    }
+
+    @Override
+    public long mappingOf(final long chunkBaseAddress)
+    {
+        final long mappingBytes = mappingSizeBytesOf(chunkBaseAddress);
+        return FIRST_BASE_ADDRESS + (chunkBaseAddress - FIRST_BASE_ADDRESS) / mappingBytes * mappingBytes;
+    }
+
+    @Override
+    public long mappingSizeBytesOf(final long chunkBaseAddress)
+    {
+        return (long)chunksPerMapping * chunkSizeBytes;
     }
 
     int outstandingChunks()

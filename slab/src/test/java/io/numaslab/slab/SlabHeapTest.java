@@ -1,13 +1,16 @@
 package io.numaslab.slab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -223,6 +226,61 @@ class SlabHeapTest
         assertEquals(1, later.releaseEmptyChunks());
         assertEquals(1, later.chunkCount());
         assertEquals(2, source.releases);
+        later.verifyInvariants();
+    }
+
+    /** Allocates {@code count} whole chunks from a heap that releases later, in address order. */
+    private List<Long> wholeChunks(final SlabHeap later, final int count)
+    {
+        final List<Long> runs = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            runs.add(later.allocate(CHUNK));
+        }
+        return runs;
+    }
+
+    @Test
+    void retainedChunksAreKeptInAMappingThatAChunkInUseKeepsMappedAnyway()
+    {
+        source.chunksPerMapping = 4;
+        final SlabHeap later = new SlabHeap(source, table, 2, true);
+        final List<Long> runs = wholeChunks(later, 8); // mappings: chunks 0-3 and 4-7
+        for (int i = 0; i < runs.size(); i++)
+        {
+            if (i != 1)
+            {
+                later.free(runs.get(i));
+            }
+        }
+        assertEquals(5, later.releaseEmptyChunks());
+        for (int i = 4; i < 8; i++)
+        {
+            assertFalse(source.holds(runs.get(i), CHUNK), "chunk " + i + ": its mapping has nothing in use, so it all goes");
+        }
+        assertTrue(source.holds(runs.get(1), CHUNK));
+        assertEquals(3, later.chunkCount(), "the chunk in use and the two retained, all in the first mapping");
+        later.verifyInvariants();
+    }
+
+    @Test
+    void retainedChunksOfAnEmptyHeapAreKeptTogetherInOneMapping()
+    {
+        source.chunksPerMapping = 4;
+        final SlabHeap later = new SlabHeap(source, table, 2, true);
+        final List<Long> runs = wholeChunks(later, 5); // mappings: chunks 0-3, and 4 alone in a mapping of 4
+        runs.forEach(later::free);
+        assertEquals(3, later.releaseEmptyChunks());
+        final Set<Long> mappingsKept = new HashSet<>();
+        for (final long run : runs)
+        {
+            if (source.holds(run, CHUNK))
+            {
+                mappingsKept.add(source.mappingOf(run));
+            }
+        }
+        assertEquals(Set.of(source.mappingOf(runs.get(0))), mappingsKept,
+            "two chunks of the full mapping, not one of each mapping (which would keep both mapped)");
         later.verifyInvariants();
     }
 
