@@ -3,7 +3,6 @@ package io.numaslab.bench.c1000k;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -23,6 +22,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.numaslab.allocator.NumaAllocator;
 import io.numaslab.allocator.netty.NodeEventLoops;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
+import io.numaslab.bench.jmh.BenchAllocators;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -110,7 +110,7 @@ public final class EchoServer
             }
             else if (command.equals("MEASURE"))
             {
-                final long direct = directMemoryHeld(allocator);
+                final long direct = BenchAllocators.directMemoryHeld(allocator);
                 final Replies.Measured measured = new Replies.Measured(epoll ? "epoll" : "nio", open.get(), rssBefore,
                     Preflight.rssBytes(), direct, numaslabUsedPerNode(),
                     String.join("; ", acceptFailures.describe(), connectionFailures.describe()).replaceAll("^; |; $", ""));
@@ -136,23 +136,6 @@ public final class EchoServer
             default:
                 throw new IllegalArgumentException("unknown allocator " + name + " (numaslab, pooled, adaptive)");
         }
-    }
-
-    /**
-     * What the allocator holds from the OS for direct buffers, the same thing for each: Netty's pooling allocators
-     * report their chunks (in use or not) as {@code usedDirectMemory()}, so numaslab's figure is its mapped regions
-     * ({@code ReservedBytes}), not its {@code usedDirectMemory()}, which counts only what is handed out.
-     *
-     * @return bytes, or -1 if the allocator does not say.
-     */
-    static long directMemoryHeld(final ByteBufAllocator allocator)
-    {
-        if (allocator instanceof NumaByteBufAllocator)
-        {
-            return ((NumaByteBufAllocator)allocator).numaAllocator().stats().getReservedBytes();
-        }
-        return allocator instanceof ByteBufAllocatorMetricProvider ?
-            ((ByteBufAllocatorMetricProvider)allocator).metric().usedDirectMemory() : -1;
     }
 
     private static Map<Integer, Long> numaslabUsedPerNode()

@@ -18,7 +18,7 @@ import java.util.Map;
  * @param rssBytes               the server process's resident memory with every connection open.
  * @param rssPerConnectionBytes  growth of the server's resident memory from before the connections, per connection.
  * @param directBytes            direct memory the allocator under test holds from the OS in the server (see
- *                               EchoServer.directMemoryHeld).
+ *                               BenchAllocators.directMemoryHeld).
  * @param directPerConnectionBytes that divided by the connections held.
  * @param perNodeUsedBytes       bytes used per NUMA node (numaslab's JMX), empty for other allocators.
  * @param limit                  what stopped it short, or "" if nothing did.

@@ -2,6 +2,7 @@ package io.numaslab.bench.jmh;
 
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.numaslab.allocator.NumaAllocator;
@@ -51,6 +52,24 @@ public final class BenchAllocators
         {
             ((NumaByteBufAllocator)allocator).numaAllocator().close();
         }
+    }
+
+    /**
+     * What an allocator holds from the OS for direct buffers, the same thing for each: Netty's pooling allocators
+     * report their chunks (in use or not) as {@code usedDirectMemory()}, so numaslab's figure is its mapped regions
+     * ({@code ReservedBytes}), not its {@code usedDirectMemory()}, which counts only what is handed out.
+     *
+     * @param allocator any ByteBufAllocator.
+     * @return bytes, or -1 if the allocator does not say.
+     */
+    public static long directMemoryHeld(final ByteBufAllocator allocator)
+    {
+        if (allocator instanceof NumaByteBufAllocator)
+        {
+            return ((NumaByteBufAllocator)allocator).numaAllocator().stats().getReservedBytes();
+        }
+        return allocator instanceof ByteBufAllocatorMetricProvider ?
+            ((ByteBufAllocatorMetricProvider)allocator).metric().usedDirectMemory() : -1;
     }
 
     /**

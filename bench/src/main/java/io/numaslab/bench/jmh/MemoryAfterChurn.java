@@ -2,7 +2,6 @@ package io.numaslab.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
 
 import java.util.ArrayList;
@@ -77,7 +76,7 @@ public final class MemoryAfterChurn
                 peakLive = Math.max(peakLive, live);
                 if ((i & 1023) == 0)
                 {
-                    peakHeld = Math.max(peakHeld, held(alloc));
+                    peakHeld = Math.max(peakHeld, BenchAllocators.directMemoryHeld(alloc));
                 }
             }
             for (final ByteBuf buf : window)
@@ -87,27 +86,18 @@ public final class MemoryAfterChurn
                     buf.release();
                 }
             }
-            final long afterRelease = held(alloc);
+            final long afterRelease = BenchAllocators.directMemoryHeld(alloc);
             if (alloc instanceof NumaByteBufAllocator)
             {
                 ((NumaByteBufAllocator)alloc).numaAllocator().trimCurrentThreadCache();
                 ((NumaByteBufAllocator)alloc).numaAllocator().maintainNow();
             }
-            return new Row(name, peakLive, peakHeld, afterRelease, held(alloc));
+            return new Row(name, peakLive, peakHeld, afterRelease, BenchAllocators.directMemoryHeld(alloc));
         }
         finally
         {
             BenchAllocators.close(alloc);
         }
-    }
-
-    private static long held(final ByteBufAllocator alloc)
-    {
-        if (alloc instanceof NumaByteBufAllocator)
-        {
-            return ((NumaByteBufAllocator)alloc).numaAllocator().stats().getReservedBytes();
-        }
-        return ((ByteBufAllocatorMetricProvider)alloc).metric().usedDirectMemory();
     }
 
     /** @param args none. */
