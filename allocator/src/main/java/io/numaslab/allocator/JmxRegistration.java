@@ -1,5 +1,6 @@
 package io.numaslab.allocator;
 
+import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -23,32 +24,59 @@ final class JmxRegistration
 
     static JmxRegistration register(final NumaAllocator allocator, final int id)
     {
-        final JmxRegistration registration = new JmxRegistration();
         final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        // The plain names first; if another allocator holds any of them (even one building at this moment), this
+        // one's names get its id. Checking isRegistered first would leave a window between check and register.
+        final JmxRegistration plain = new JmxRegistration();
         try
         {
-            final String suffix = server.isRegistered(new ObjectName("io.numaslab:type=NumaAllocator")) ?
-                ",allocator=" + id : "";
-            registration.add(server, new ObjectName("io.numaslab:type=NumaAllocator" + suffix),
-                new StandardMBean(allocator.stats(), NumaAllocatorMXBean.class, true));
-            for (final int node : allocator.nodes())
-            {
-                registration.add(server, new ObjectName("io.numaslab:type=NodeArena,node=" + node + suffix),
-                    new StandardMBean(allocator.nodeStats(node), NodeArenaMXBean.class, true));
-            }
+            plain.registerAll(server, allocator, "");
+            return plain;
+        }
+        catch (final InstanceAlreadyExistsException taken)
+        {
+            plain.unregister();
         }
         catch (final JMException ex)
         {
-            registration.unregister();
+            plain.unregister();
             throw new IllegalStateException("cannot register numaslab MXBeans: " + ex.getMessage(), ex);
         }
-        return registration;
+        final JmxRegistration withId = new JmxRegistration();
+        try
+        {
+            withId.registerAll(server, allocator, ",allocator=" + id);
+            return withId;
+        }
+        catch (final JMException ex)
+        {
+            withId.unregister();
+            throw new IllegalStateException("cannot register numaslab MXBeans: " + ex.getMessage(), ex);
+        }
+    }
+
+    private void registerAll(final MBeanServer server, final NumaAllocator allocator, final String suffix)
+        throws JMException
+    {
+        add(server, new ObjectName("io.numaslab:type=NumaAllocator" + suffix),
+            new StandardMBean(allocator.stats(), NumaAllocatorMXBean.class, true));
+        for (final int node : allocator.nodes())
+        {
+            add(server, new ObjectName("io.numaslab:type=NodeArena,node=" + node + suffix),
+                new StandardMBean(allocator.nodeStats(node), NodeArenaMXBean.class, true));
+        }
     }
 
     private void add(final MBeanServer server, final ObjectName name, final Object bean) throws JMException
     {
         server.registerMBean(bean, name);
         names.add(name);
+    }
+
+    /** @return the names registered and not yet unregistered, in registration order. */
+    List<ObjectName> names()
+    {
+        return List.copyOf(names);
     }
 
     void unregister()

@@ -7,6 +7,8 @@ import io.numaslab.slab.SlabHeap;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 
 /**
  * One NUMA node's memory: a {@link SlabHeap} over chunks of regions mapped on that node, the MPSC queue through
@@ -40,8 +42,9 @@ final class NodeArena
     long retiredFrees;
     long[] retiredRemoteSent;
     long[] retiredRemoteBytesSent;
-    volatile long failures;
-    volatile long fallbacks;
+    final AtomicLong failures = new AtomicLong();
+    final AtomicLong fallbacks = new AtomicLong();
+    /** Why the last allocation larger than a chunk failed (chunk-sized ones: {@code chunkSource.lastFailure()}). */
     volatile String lastFailure;
 
     NodeArena(final NumaAllocator allocator, final int node, final int index, final int arenaCount,
@@ -51,7 +54,8 @@ final class NodeArena
         this.allocator = allocator;
         this.node = node;
         this.index = index;
-        this.chunkSource = new RegionChunkSource(node, pageKind, chunkSizeBytes, regionSizeBytes, limitBytes);
+        this.chunkSource = new RegionChunkSource(node, pageKind, chunkSizeBytes, regionSizeBytes, limitBytes,
+            () -> largeBytes);
         // Surplus empty chunks go back a maintenance period after they empty, not at once: see maintain().
         this.heap = new SlabHeap(chunkSource, table, retainedEmptyChunks, true);
         this.heap.setOwner(this);

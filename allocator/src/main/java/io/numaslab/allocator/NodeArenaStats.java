@@ -118,13 +118,13 @@ final class NodeArenaStats implements NodeArenaMXBean
     @Override
     public long getFailures()
     {
-        return arena.failures;
+        return arena.failures.get();
     }
 
     @Override
     public long getFallbacks()
     {
-        return arena.fallbacks;
+        return arena.fallbacks.get();
     }
 
     @Override

@@ -12,15 +12,19 @@ import io.numaslab.slab.ChunkTable;
 import io.numaslab.slab.InvalidFreeException;
 import io.numaslab.slab.SizeClasses;
 import io.numaslab.slab.Slab;
+import io.numaslab.slab.SlabHeap;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.jctools.queues.MpmcArrayQueue;
 
+import javax.management.ObjectName;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -49,7 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NumaAllocator implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(NumaAllocator.class.getName());
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Numbers allocators for their maintenance thread and, when the plain MXBean names are taken, those names. */
+    static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final NumaTopology topology;
     private final NodeArena[] arenas;
@@ -61,7 +66,8 @@ public final class NumaAllocator implements AutoCloseable
     static final long VIRTUAL_THREAD_CACHE_BYTES = 64 * 1024;
 
     private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache());
-    private final CopyOnWriteArrayList<ThreadCache> liveCaches = new CopyOnWriteArrayList<>();
+    /** A set, not a copy-on-write list: with virtual threads, caches come and go by the hundred thousand. */
+    private final Set<ThreadCache> liveCaches = ConcurrentHashMap.newKeySet();
     private final CopyOnWriteArrayList<UpperCache> upperCaches = new CopyOnWriteArrayList<>();
     private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
     private final ConcurrentHashMap<Long, LargeAllocation> largeAllocations = new ConcurrentHashMap<>();
@@ -69,6 +75,8 @@ public final class NumaAllocator implements AutoCloseable
     private final JmxRegistration jmx;
     private final Builder config;
     private final int maxRunBytes;
+    /** The largest size the thread caches serve: the largest size class, or less if the builder's maximum is less. */
+    private final int maxCachedSizeBytes;
     private volatile boolean closed;
     private final boolean scrubOnFree;
 
@@ -104,6 +112,7 @@ public final class NumaAllocator implements AutoCloseable
             arenasByNode[node.id()] = arenas[i];
         }
         this.maxRunBytes = config.chunkSizeBytes;
+        this.maxCachedSizeBytes = Math.min(SizeClasses.MAX_SMALL_SIZE_BYTES, config.maxAllocationBytes);
         final int id = INSTANCES.incrementAndGet();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r ->
         {
@@ -111,9 +120,17 @@ public final class NumaAllocator implements AutoCloseable
             t.setDaemon(true);
             return t;
         });
+        try
+        {
+            this.jmx = config.jmx ? JmxRegistration.register(this, id) : null;
+        }
+        catch (final RuntimeException ex)
+        {
+            maintenance.shutdownNow(); // nothing is mapped yet: the thread is all there is to give back
+            throw ex;
+        }
         final long intervalNanos = config.maintenanceInterval.toNanos();
         maintenance.scheduleWithFixedDelay(() -> maintain(true), intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
-        this.jmx = config.jmx ? JmxRegistration.register(this, id) : null;
         if (!Numa.isSupported())
         {
             LOG.log(System.Logger.Level.INFO, "numaslab: " + Numa.unsupportedReason() +
@@ -146,7 +163,7 @@ public final class NumaAllocator implements AutoCloseable
 
     long allocate(final ThreadCache cache, final int sizeBytes)
     {
-        if (sizeBytes <= 0 || sizeBytes > SizeClasses.MAX_SMALL_SIZE_BYTES || closed)
+        if (sizeBytes <= 0 || sizeBytes > maxCachedSizeBytes || closed)
         {
             return allocateSlow(sizeBytes);
         }
@@ -416,7 +433,17 @@ public final class NumaAllocator implements AutoCloseable
         return trimmed;
     }
 
-    /** @return the node ids of this allocator's arenas, ascending. */
+    /**
+     * @return the names this allocator's MXBeans are registered under: {@code io.numaslab:type=NumaAllocator} and
+     *         {@code io.numaslab:type=NodeArena,node=N}, with {@code ,allocator=<id>} added when another allocator in
+     *         this JVM holds the plain names; empty with {@code jmx(false)} and after {@link #close()}.
+     */
+    public List<ObjectName> mxBeanNames()
+    {
+        return jmx != null ? jmx.names() : List.of();
+    }
+
+    /** @return the node ids of this allocator's arenas, in the builder's order (by default ascending). */
     public int[] nodes()
     {
         return Arrays.stream(arenas).mapToInt(a -> a.node).toArray();
@@ -594,13 +621,13 @@ public final class NumaAllocator implements AutoCloseable
 
     private long allocateLarge(final NodeArena arena, final int sizeBytes)
     {
-        if (passesLimit(arena, sizeBytes))
+        if (!reserveLarge(arena, sizeBytes))
         {
             // Empty chunks waiting for maintenance must not make the limit refuse what they would make room for.
             arena.drainAndReleaseEmptyChunks(false);
-            if (passesLimit(arena, sizeBytes))
+            if (!reserveLarge(arena, sizeBytes))
             {
-                arena.lastFailure = "limit reached";
+                arena.lastFailure = limitReached(arena);
                 return 0;
             }
         }
@@ -611,33 +638,88 @@ public final class NumaAllocator implements AutoCloseable
         }
         catch (final RegionMappingException ex)
         {
+            unreserveLarge(arena, sizeBytes);
             arena.lastFailure = ex.getMessage();
             return 0;
         }
+        boolean kept = false;
         arena.lock.lock();
         try
         {
-            arena.largeBytes += region.sizeBytes();
-            arena.lockedAllocations++;
+            // The region is rounded up to whole pages: count what it maps, and keep to the limit with that.
+            arena.largeBytes += region.sizeBytes() - sizeBytes;
+            if (arena.chunkSource.mappedBytes() + arena.largeBytes <= config.bytesLimitPerNode)
+            {
+                arena.lockedAllocations++;
+                kept = true;
+            }
+            else
+            {
+                arena.largeBytes -= region.sizeBytes();
+            }
         }
         finally
         {
             arena.lock.unlock();
         }
+        if (!kept)
+        {
+            region.close();
+            arena.lastFailure = limitReached(arena);
+            return 0;
+        }
+        arena.lastFailure = null;
         largeAllocations.put(region.address(), new LargeAllocation(region, arena));
         return region.address();
     }
 
-    /** @return whether a region of {@code sizeBytes} more would take the node past its byte limit. */
-    private boolean passesLimit(final NodeArena arena, final int sizeBytes)
+    /**
+     * Counts {@code sizeBytes} more against the node's limit, under the arena's lock so that two threads cannot both
+     * take its last bytes.
+     *
+     * @return false, with nothing counted, if they would take the node past its byte limit.
+     */
+    private boolean reserveLarge(final NodeArena arena, final int sizeBytes)
     {
-        return arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode;
+        arena.lock.lock();
+        try
+        {
+            if (arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
+            {
+                return false;
+            }
+            arena.largeBytes += sizeBytes;
+            return true;
+        }
+        finally
+        {
+            arena.lock.unlock();
+        }
+    }
+
+    private void unreserveLarge(final NodeArena arena, final int sizeBytes)
+    {
+        arena.lock.lock();
+        try
+        {
+            arena.largeBytes -= sizeBytes;
+        }
+        finally
+        {
+            arena.lock.unlock();
+        }
+    }
+
+    private String limitReached(final NodeArena arena)
+    {
+        return "limit reached: " + (arena.chunkSource.mappedBytes() + arena.largeBytes) + " of " +
+            config.bytesLimitPerNode + " bytes mapped on node " + arena.node;
     }
 
     /** The home arena could not serve: try the others by distance if allowed, else throw with the reason. */
     private long allocateElsewhere(final NodeArena home, final int sizeBytes)
     {
-        home.failures++;
+        home.failures.incrementAndGet();
         if (config.fallbackToOtherNodes)
         {
             final NumaNode from = topology.node(home.node);
@@ -650,7 +732,7 @@ public final class NumaAllocator implements AutoCloseable
                 if (address != 0)
                 {
                     markLiveIfSlot(address);
-                    home.fallbacks++;
+                    home.fallbacks.incrementAndGet();
                     LOG.log(System.Logger.Level.DEBUG, "numaslab: node " + home.node + " full, " + sizeBytes +
                         " bytes served by node " + other.node);
                     return address;
@@ -658,6 +740,24 @@ public final class NumaAllocator implements AutoCloseable
             }
         }
         throw failure(home, sizeBytes);
+    }
+
+    /**
+     * Zeroes the page run that starts at {@code address}, if one is allocated there; anything else is left alone
+     * for {@link SlabHeap#free(long)} to refuse. Under the arena's lock, so the run cannot change hands meanwhile.
+     */
+    private static void scrubRun(final SlabHeap heap, final long address)
+    {
+        final int runBytes;
+        try
+        {
+            runBytes = heap.usableSize(address);
+        }
+        catch (final IllegalArgumentException notAllocated)
+        {
+            return;
+        }
+        MemoryScrub.zero(address, runBytes);
     }
 
     private void markLiveIfSlot(final long address)
@@ -671,7 +771,8 @@ public final class NumaAllocator implements AutoCloseable
 
     private AllocationFailedException failure(final NodeArena arena, final int sizeBytes)
     {
-        final String reason = arena.chunkSource.lastFailure() != null ? arena.chunkSource.lastFailure() : arena.lastFailure;
+        // The reason of the path this size took: page runs and slots come from chunks, larger sizes from regions.
+        final String reason = sizeBytes <= maxRunBytes ? arena.chunkSource.lastFailure() : arena.lastFailure;
         if (reason != null && reason.startsWith("limit reached"))
         {
             return new NodeLimitExceededException(arena.node, sizeBytes,
@@ -679,7 +780,7 @@ public final class NumaAllocator implements AutoCloseable
                 config.bytesLimitPerNode);
         }
         return new AllocationFailedException(arena.node, sizeBytes, "node " + arena.node + ": cannot allocate " +
-            sizeBytes + " bytes: " + reason);
+            sizeBytes + " bytes: " + (reason != null ? reason : "no free memory in its chunks"));
     }
 
     private void freeSlow(final long address, final Chunk chunk)
@@ -695,6 +796,10 @@ public final class NumaAllocator implements AutoCloseable
             home.lock.lock();
             try
             {
+                if (scrubOnFree)
+                {
+                    scrubRun(home.heap, address);
+                }
                 home.heap.free(address);
                 home.lockedFrees++;
             }
@@ -819,7 +924,7 @@ public final class NumaAllocator implements AutoCloseable
         return arenas;
     }
 
-    List<ThreadCache> liveCaches()
+    Collection<ThreadCache> liveCaches()
     {
         return liveCaches;
     }
@@ -844,6 +949,12 @@ public final class NumaAllocator implements AutoCloseable
     /** Settings of a {@link NumaAllocator}. */
     public static final class Builder
     {
+        /**
+         * The most {@link #threadCacheSlotsPerClass(int)} accepts: a thread's cache arrays take 16 bytes per slot
+         * per size class whatever the byte budget lets it fill, 1.3 MB at this bound.
+         */
+        public static final int MAX_THREAD_CACHE_SLOTS_PER_CLASS = 1024;
+
         private int[] nodes;
         private PageKind pageKind = PageKind.HUGETLB_2M;
         private int chunkSizeBytes = Chunk.DEFAULT_SIZE_BYTES;
@@ -900,12 +1011,17 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param slots most cached slots per size class per thread (default 64). @return this. */
+        /**
+         * @param slots most cached slots per size class per thread, 2 to {@value #MAX_THREAD_CACHE_SLOTS_PER_CLASS}
+         *              (default 64); {@link #threadCacheBytes(long)} bounds them further.
+         * @return this.
+         */
         public Builder threadCacheSlotsPerClass(final int slots)
         {
-            if (slots < 2)
+            if (slots < 2 || slots > MAX_THREAD_CACHE_SLOTS_PER_CLASS)
             {
-                throw new IllegalArgumentException("threadCacheSlotsPerClass must be at least 2, got " + slots);
+                throw new IllegalArgumentException("threadCacheSlotsPerClass must be from 2 to " +
+                    MAX_THREAD_CACHE_SLOTS_PER_CLASS + ", got " + slots);
             }
             this.threadCacheSlotsPerClass = slots;
             return this;
@@ -922,7 +1038,11 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param bytes most bytes of regions each node may map (default unlimited). @return this. */
+        /**
+         * @param bytes most bytes each node may have mapped at once, chunks and the regions of allocations larger
+         *              than a chunk together, counted as mapped (whole pages) (default unlimited).
+         * @return this.
+         */
         public Builder bytesLimitPerNode(final long bytes)
         {
             if (bytes <= 0)
@@ -944,7 +1064,11 @@ public final class NumaAllocator implements AutoCloseable
             return this;
         }
 
-        /** @param scrub zero memory when it is freed (default false). @return this. */
+        /**
+         * @param scrub zero memory when it is freed: slots and page runs before they can be handed out again
+         *              (default false; allocations larger than a chunk are unmapped, and come back zeroed anyway).
+         * @return this.
+         */
         public Builder scrubOnFree(final boolean scrub)
         {
             this.scrubOnFree = scrub;
@@ -961,6 +1085,10 @@ public final class NumaAllocator implements AutoCloseable
          */
         public Builder retainedEmptyChunks(final int chunks)
         {
+            if (chunks < 0)
+            {
+                throw new IllegalArgumentException("retainedEmptyChunks must be 0 or more, got " + chunks);
+            }
             this.retainedEmptyChunks = chunks;
             return this;
         }
@@ -983,6 +1111,10 @@ public final class NumaAllocator implements AutoCloseable
          */
         public Builder maintenanceInterval(final Duration interval)
         {
+            if (interval.isNegative() || interval.isZero())
+            {
+                throw new IllegalArgumentException("maintenanceInterval must be positive, got " + interval);
+            }
             this.maintenanceInterval = interval;
             return this;
         }

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * Chunks for one node's arena, carved from {@link Region}s mapped on that node: each region is a whole number
@@ -16,9 +17,10 @@ import java.util.TreeMap;
  * arena has mapped the configured region size, then of that size. A region whose chunks have all come
  * back is unmapped, so its memory goes back to the OS (or its huge pages back to the pool).
  * <p>
- * The node's byte limit caps the bytes of regions mapped at once; when the next region would pass it, a
- * smaller region (down to one chunk) is tried, then {@link #acquireChunk()} returns 0 and
- * {@link #lastFailure()} says why. Thread-safe (synchronized): called on arena slow paths only.
+ * The node's byte limit caps the bytes the node has mapped at once: these regions plus what it maps outside them
+ * (allocations larger than a chunk, {@code otherMappedBytes}). When the next region would pass it, a smaller region
+ * (down to one chunk) is tried, then {@link #acquireChunk()} returns 0 and {@link #lastFailure()} says why.
+ * Thread-safe (synchronized): called on arena slow paths only, under the arena's lock.
  */
 final class RegionChunkSource implements ChunkSource
 {
@@ -27,6 +29,7 @@ final class RegionChunkSource implements ChunkSource
     private final int chunkSizeBytes;
     private final long regionSizeBytes;
     private final long limitBytes;
+    private final LongSupplier otherMappedBytes;
 
     private final TreeMap<Long, MappedRegion> regionsByAddress = new TreeMap<>();
     private final ArrayDeque<Long> freeChunks = new ArrayDeque<>();
@@ -39,7 +42,7 @@ final class RegionChunkSource implements ChunkSource
 
     RegionChunkSource(
         final int node, final PageKind pageKind, final int chunkSizeBytes, final long regionSizeBytes,
-        final long limitBytes)
+        final long limitBytes, final LongSupplier otherMappedBytes)
     {
         if (regionSizeBytes % chunkSizeBytes != 0)
         {
@@ -51,6 +54,7 @@ final class RegionChunkSource implements ChunkSource
         this.chunkSizeBytes = chunkSizeBytes;
         this.regionSizeBytes = regionSizeBytes;
         this.limitBytes = limitBytes;
+        this.otherMappedBytes = otherMappedBytes;
     }
 
     @Override
@@ -118,10 +122,11 @@ final class RegionChunkSource implements ChunkSource
         // Regions of one chunk until the arena has mapped a region's worth, then whole regions: a small arena holds
         // at most one chunk beyond what it uses, and a large one maps in few calls.
         final long grown = mappedBytes < regionSizeBytes ? chunkSizeBytes : regionSizeBytes;
-        long size = Math.min(grown, (limitBytes - mappedBytes) / chunkSizeBytes * chunkSizeBytes);
+        final long nodeMappedBytes = mappedBytes + otherMappedBytes.getAsLong();
+        long size = Math.min(grown, (limitBytes - nodeMappedBytes) / chunkSizeBytes * chunkSizeBytes);
         if (size < chunkSizeBytes)
         {
-            lastFailure = "limit reached: " + mappedBytes + " of " + limitBytes + " bytes mapped on node " + node;
+            lastFailure = limitReached(nodeMappedBytes);
             return false;
         }
         final Region region;
@@ -134,6 +139,14 @@ final class RegionChunkSource implements ChunkSource
             lastFailure = ex.getMessage();
             return false;
         }
+        if (nodeMappedBytes + region.sizeBytes() > limitBytes)
+        {
+            // Rounded up to whole pages (a 1 GiB page for a 2 MiB request) past the limit: not kept.
+            region.close();
+            lastFailure = limitReached(nodeMappedBytes);
+            return false;
+        }
+        lastFailure = null;
         size = region.sizeBytes() / chunkSizeBytes * chunkSizeBytes;
         regionsByAddress.put(region.address(), new MappedRegion(region));
         for (long chunk = region.address(); chunk < region.address() + size; chunk += chunkSizeBytes)
@@ -149,6 +162,11 @@ final class RegionChunkSource implements ChunkSource
         }
         regionsMapped++;
         return true;
+    }
+
+    private String limitReached(final long nodeMappedBytes)
+    {
+        return "limit reached: " + nodeMappedBytes + " of " + limitBytes + " bytes mapped on node " + node;
     }
 
     /** Unmaps every region, used or not: the arena is closing. */

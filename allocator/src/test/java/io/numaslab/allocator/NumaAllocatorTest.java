@@ -339,6 +339,59 @@ class NumaAllocatorTest
     }
 
     @Test
+    void scrubOnFreeZeroesAPageRunToo()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).scrubOnFree(true));
+        final int size = 128 * 1024; // above the largest size class: a page run of a chunk
+        final long address = a.allocate(size);
+        new UnsafeBuffer(address, size).setMemory(0, size, (byte)0xab);
+        a.free(address);
+        final long again = a.allocate(size);
+        assertEquals(address, again, "the same run, first fit");
+        final UnsafeBuffer buffer = new UnsafeBuffer(again, size);
+        for (int i = 0; i < size; i += 8)
+        {
+            assertEquals(0L, buffer.getLong(i), "bytes at " + i);
+        }
+        a.free(again);
+        assertThrows(InvalidFreeException.class, () -> a.free(again), "a double free of a run is still refused");
+    }
+
+    @Test
+    void maxAllocationBytesHoldsForSizesTheThreadCachesServeToo()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).maxAllocationBytes(1000));
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> a.allocate(4096));
+        assertTrue(ex.getMessage().contains("1 to 1000"), ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> a.threadAllocator().allocate(1001));
+        a.free(a.allocate(1000));
+    }
+
+    @Test
+    void theNodeLimitCountsChunksAndLargeAllocationsTogether()
+    {
+        final long limit = 16 << 20;
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .regionSizeBytes(2 << 20).bytesLimitPerNode(limit).threadCacheBytes(0));
+        final int node = a.nodeOfCurrentThread();
+        final List<Long> taken = new ArrayList<>();
+        taken.add(a.allocate(12 << 20)); // a region of its own: 12 MiB of the 16
+        assertThrows(NodeLimitExceededException.class, () ->
+        {
+            while (true)
+            {
+                taken.add(a.allocate(1 << 20)); // page runs of 2 MiB chunks
+            }
+        });
+        assertTrue(a.nodeStats(node).getReservedBytes() <= limit,
+            "reserved " + a.nodeStats(node).getReservedBytes() + " bytes, limit " + limit);
+        assertTrue(taken.size() >= 1 + 3, "the 4 MiB left still served 1 MiB runs: " + taken.size());
+        assertThrows(NodeLimitExceededException.class, () -> a.allocate(12 << 20), "no room for another region");
+        taken.forEach(a::free);
+        assertEquals(0, a.stats().getUsedBytes());
+    }
+
+    @Test
     void threadBindingIsVisibleAndOverridable()
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
@@ -523,8 +576,8 @@ class NumaAllocatorTest
         final NumaAllocator a = allocator(NumaAllocator.builder());
         final int node = a.nodeOfCurrentThread();
         final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        final ObjectName name = server.queryNames(new ObjectName("io.numaslab:type=NodeArena,node=" + node + ",*"), null)
-            .iterator().next();
+        final ObjectName name = a.mxBeanNames().stream()
+            .filter(n -> String.valueOf(node).equals(n.getKeyProperty("node"))).findFirst().orElseThrow();
         final long address = a.allocate(3000);
 
         assertEquals((long)a.usableSize(address), server.getAttribute(name, "UsedBytes"));
@@ -537,6 +590,117 @@ class NumaAllocatorTest
 
         a.close();
         assertFalse(server.isRegistered(name));
+        assertTrue(a.mxBeanNames().isEmpty());
+    }
+
+    @Test
+    void twoAllocatorsGetTheirOwnMxBeanNamesEvenWhenThePlainOnesAreTaken() throws Exception
+    {
+        final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        final int node;
+        try (NumaAllocator first = NumaAllocator.builder().build(); NumaAllocator second = NumaAllocator.builder().build())
+        {
+            node = second.nodes()[0];
+            assertEquals(1 + first.nodes().length, first.mxBeanNames().size());
+            for (final ObjectName name : first.mxBeanNames())
+            {
+                assertTrue(server.isRegistered(name), name.toString());
+                assertFalse(second.mxBeanNames().contains(name), "both allocators' beans are visible: " + name);
+            }
+            second.mxBeanNames().forEach(n -> assertTrue(server.isRegistered(n), n.toString()));
+        }
+        // Someone else's bean holds the plain name of one node (or another allocator of this JVM already does).
+        final ObjectName plainNode = new ObjectName("io.numaslab:type=NodeArena,node=" + node);
+        final ObjectName plainTotals = new ObjectName("io.numaslab:type=NumaAllocator");
+        final boolean squatted = !server.isRegistered(plainNode);
+        final boolean totalsWereFree = !server.isRegistered(plainTotals);
+        if (squatted)
+        {
+            server.registerMBean(new javax.management.timer.Timer(), plainNode);
+        }
+        try (NumaAllocator third = NumaAllocator.builder().build())
+        {
+            assertFalse(third.mxBeanNames().isEmpty());
+            third.mxBeanNames().forEach(n -> assertTrue(n.toString().contains(",allocator="), n.toString()));
+            assertEquals(!totalsWereFree, server.isRegistered(plainTotals), "no plain name left half-registered");
+            third.free(third.allocate(64));
+        }
+        finally
+        {
+            if (squatted)
+            {
+                server.unregisterMBean(plainNode);
+            }
+        }
+    }
+
+    @Test
+    void anAllocatorWhoseMxBeansCannotBeRegisteredFailsToBuildAndLeavesNoThreadBehind() throws Exception
+    {
+        final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        final int node;
+        try (NumaAllocator probe = NumaAllocator.builder().jmx(false).build())
+        {
+            node = probe.nodes()[0];
+        }
+        // Both the plain name and the next allocator's suffixed one are taken.
+        final int nextId = NumaAllocator.INSTANCES.get() + 1;
+        final List<ObjectName> squatters = new ArrayList<>();
+        for (final ObjectName name : List.of(new ObjectName("io.numaslab:type=NodeArena,node=" + node),
+            new ObjectName("io.numaslab:type=NodeArena,node=" + node + ",allocator=" + nextId)))
+        {
+            if (!server.isRegistered(name))
+            {
+                server.registerMBean(new javax.management.timer.Timer(), name);
+                squatters.add(name);
+            }
+        }
+        final int totalsBefore = server.queryNames(new ObjectName("io.numaslab:type=NumaAllocator,*"), null).size();
+        final long threadsBefore = maintenanceThreads();
+        try
+        {
+            final IllegalStateException ex = assertThrows(IllegalStateException.class,
+                () -> NumaAllocator.builder().build());
+            assertTrue(ex.getMessage().startsWith("cannot register numaslab MXBeans"), ex.getMessage());
+            assertEquals(totalsBefore, server.queryNames(new ObjectName("io.numaslab:type=NumaAllocator,*"), null).size(),
+                "what it had registered is gone again");
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (maintenanceThreads() > threadsBefore && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(threadsBefore, maintenanceThreads(), "no maintenance thread of its own is left running");
+        }
+        finally
+        {
+            for (final ObjectName name : squatters)
+            {
+                server.unregisterMBean(name);
+            }
+        }
+    }
+
+    @Test
+    void builderOptionsOutOfRangeAreRejectedBeforeAnythingStarts()
+    {
+        final long threadsBefore = maintenanceThreads();
+        assertThrows(IllegalArgumentException.class,
+            () -> NumaAllocator.builder().threadCacheSlotsPerClass(NumaAllocator.Builder.MAX_THREAD_CACHE_SLOTS_PER_CLASS + 1));
+        assertThrows(IllegalArgumentException.class, () -> NumaAllocator.builder().threadCacheSlotsPerClass(26_843_546));
+        assertThrows(IllegalArgumentException.class, () -> NumaAllocator.builder().retainedEmptyChunks(-1));
+        assertThrows(IllegalArgumentException.class, () -> NumaAllocator.builder().maintenanceInterval(java.time.Duration.ZERO));
+        assertThrows(IllegalArgumentException.class,
+            () -> NumaAllocator.builder().maintenanceInterval(java.time.Duration.ofSeconds(-1)));
+        assertEquals(threadsBefore, maintenanceThreads());
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false)
+            .threadCacheSlotsPerClass(NumaAllocator.Builder.MAX_THREAD_CACHE_SLOTS_PER_CLASS));
+        a.free(a.allocate(64));
+    }
+
+    private static long maintenanceThreads()
+    {
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("numaslab-maintenance-") && t.isAlive()).count();
     }
 
     @Test

@@ -33,9 +33,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Where {@code MADV_POPULATE_WRITE} does not exist, hugetlb regions are bound PREFERRED (a full node then
  * lends pages instead of raising SIGBUS) and touched page by page.
  * <p>
- * {@link #close()} unmaps; closing twice is harmless; every accessor throws {@link IllegalStateException}
- * after close. Addresses taken before close must not be used after it. Not thread-safe against a
- * concurrent close.
+ * {@link #close()} unmaps; closing twice is harmless. After close, what touches the memory ({@link #address()},
+ * {@link #backing()}, the page-node queries, {@code getLong}/{@code putLong}) throws {@link IllegalStateException};
+ * what describes the region as it was mapped (size, page kind, node, policy, fallback reasons) stays readable.
+ * Addresses taken before close must not be used after it. Not thread-safe against a concurrent close.
  */
 public final class Region implements AutoCloseable
 {
