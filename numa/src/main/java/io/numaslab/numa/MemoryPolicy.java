@@ -15,7 +15,11 @@ public enum MemoryPolicy
     /** Spread pages round-robin over the given nodes. */
     INTERLEAVE(3),
     /** Allocate on the node of the CPU that faults the page (Linux 3.8+). */
-    LOCAL(4);
+    LOCAL(4),
+    /** Prefer any of the given nodes, then the others (Linux 5.15+). */
+    PREFERRED_MANY(5),
+    /** Spread pages over the given nodes in proportion to their configured weights (Linux 6.9+). */
+    WEIGHTED_INTERLEAVE(6);
 
     private final int mode;
 

@@ -12,9 +12,13 @@ import java.util.Arrays;
  * a range lives ({@code move_pages} with no target nodes, which queries without faulting anything in).
  * <p>
  * Every failure is a {@link NumaException} naming the call, the errno and what it means.
- * Where the calls do not exist (not Linux, an unknown architecture, a kernel without NUMA), the library
- * still loads: {@link #isSupported()} is false, binding returns false (a no-op, logged once), the current
- * node is 0 and every page is reported on node 0.
+ * Where the calls do not exist (not Linux, an unknown architecture, a kernel without NUMA: ENOSYS from any of
+ * them), the library still loads: {@link #isSupported()} is false, binding returns false (a no-op, logged once),
+ * the thread's policy reads DEFAULT, the current node is 0 and every page is reported on node 0.
+ * <p>
+ * Where the memory-policy calls exist but are denied with EPERM (a container's default seccomp profile allows
+ * them only with {@code CAP_SYS_NICE}), binding degrades the same way, with a warning logged once, and the
+ * thread's policy reads DEFAULT; {@link #nodesOfPages} then throws, as it cannot say where pages are.
  */
 public final class Numa
 {
@@ -32,6 +36,7 @@ public final class Numa
     private static final ThreadLocal<Memory> GETCPU_BUFFER = ThreadLocal.withInitial(() -> new Memory(8));
     private static volatile boolean noNumaLogged;
     private static volatile boolean kernelHasNuma = true;
+    private static volatile boolean policyCallsDenied;
 
     private Numa()
     {
@@ -43,7 +48,7 @@ public final class Numa
      */
     public static boolean isSupported()
     {
-        return LinuxSyscalls.AVAILABLE && kernelHasNuma;
+        return LinuxSyscalls.AVAILABLE && kernelHasNuma && !policyCallsDenied;
     }
 
     /** @return why {@link #isSupported()} is false, or null when it is true. */
@@ -53,7 +58,12 @@ public final class Numa
         {
             return LinuxSyscalls.UNAVAILABLE_REASON;
         }
-        return kernelHasNuma ? null : "the kernel has no NUMA support (ENOSYS)";
+        if (!kernelHasNuma)
+        {
+            return "the kernel has no NUMA support (ENOSYS)";
+        }
+        return policyCallsDenied ? "the memory-policy system calls are denied (EPERM), as a container's default " +
+            "seccomp profile does without CAP_SYS_NICE; grant it (docker run --cap-add SYS_NICE) to bind memory" : null;
     }
 
     /**
@@ -138,10 +148,9 @@ public final class Numa
         }
         catch (final LastErrorException ex)
         {
-            if (ex.getErrorCode() == Errno.ENOSYS)
+            // EPERM is MOVE_ALL's own error without CAP_SYS_NICE; without MOVE_ALL it means the call is denied.
+            if (degradesOn(ex.getErrorCode(), (flagBits & BindFlag.MOVE_ALL.bit()) == 0))
             {
-                kernelHasNuma = false;
-                logNoNumaOnce();
                 return false;
             }
             throw new NumaException(call, ex.getErrorCode(), mbindAdvice(ex.getErrorCode()));
@@ -175,6 +184,10 @@ public final class Numa
         }
         catch (final LastErrorException ex)
         {
+            if (degradesOn(ex.getErrorCode(), true))
+            {
+                return false;
+            }
             throw new NumaException("set_mempolicy(" + policy + ", nodes " + CpuList.format(nodes) + ")",
                 ex.getErrorCode(), ex.getErrorCode() == Errno.EINVAL ?
                 "a node is offline, has no memory or is outside this process's cpuset" :
@@ -185,8 +198,8 @@ public final class Numa
     /**
      * The calling thread's memory policy ({@code get_mempolicy} without an address, which touches no page).
      *
-     * @return the policy and its nodes; DEFAULT where NUMA is not supported.
-     * @throws NumaException if the kernel refused.
+     * @return the policy and its nodes; DEFAULT where NUMA is not supported or the call is denied.
+     * @throws NumaException if the kernel refused otherwise, or reported a mode newer than {@link MemoryPolicy}.
      */
     public static ThreadMemoryPolicy getMempolicy()
     {
@@ -203,9 +216,21 @@ public final class Numa
         }
         catch (final LastErrorException ex)
         {
+            if (degradesOn(ex.getErrorCode(), true))
+            {
+                return new ThreadMemoryPolicy(MemoryPolicy.DEFAULT, new int[0]);
+            }
             throw new NumaException("get_mempolicy()", ex.getErrorCode(), "the kernel could not report the thread's policy");
         }
-        final MemoryPolicy policy = MemoryPolicy.ofMode(mode.getInt(0));
+        final MemoryPolicy policy;
+        try
+        {
+            policy = MemoryPolicy.ofMode(mode.getInt(0));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new NumaException("get_mempolicy()", 0, ex.getMessage() + ", newer than this library");
+        }
         final int[] nodes = (policy == MemoryPolicy.DEFAULT || policy == MemoryPolicy.LOCAL) ? new int[0] : fromMask(mask, NODEMASK_WORDS);
         return new ThreadMemoryPolicy(policy, nodes);
     }
@@ -219,7 +244,7 @@ public final class Numa
      * @param pageSizeBytes the size of the range's pages (4 KiB, 2 MiB, 1 GiB); one entry per page.
      * @return per page, its node id, or a negative errno: {@link #PAGE_NOT_PRESENT} for a page not faulted
      *     in, -EFAULT for an address not mapped. Where NUMA is not supported, 0 for every page.
-     * @throws NumaException if the call itself failed.
+     * @throws NumaException if the call itself failed, or is denied (EPERM): then where the pages are is unknown.
      * @throws IllegalArgumentException for a non-positive length or page size.
      */
     public static int[] nodesOfPages(final long address, final long lengthBytes, final long pageSizeBytes)
@@ -235,7 +260,7 @@ public final class Numa
             throw new IllegalArgumentException("too many pages to report: " + pageCount);
         }
         final int[] result = new int[(int)pageCount];
-        if (!isSupported())
+        if (!LinuxSyscalls.AVAILABLE || !kernelHasNuma)
         {
             return result;
         }
@@ -256,9 +281,15 @@ public final class Numa
             }
             catch (final LastErrorException ex)
             {
+                if (ex.getErrorCode() == Errno.ENOSYS && degradesOn(ex.getErrorCode(), false))
+                {
+                    return new int[(int)pageCount];
+                }
                 throw new NumaException("move_pages(self, " + count + " pages from 0x" +
                     Long.toHexString(address + done * pageSizeBytes) + ", nodes=NULL)", ex.getErrorCode(),
-                    "the kernel could not report where the pages are");
+                    ex.getErrorCode() == Errno.EPERM ? "denied, as a container's default seccomp profile does " +
+                        "without CAP_SYS_NICE: where the pages are cannot be known" :
+                        "the kernel could not report where the pages are");
             }
             status.read(0, result, done, count);
         }
@@ -419,6 +450,31 @@ public final class Numa
             default:
                 return "the kernel refused the memory policy";
         }
+    }
+
+    /**
+     * Whether a memory-policy call's errno means "no NUMA here" (ENOSYS) or, when {@code eperMeansDenied}, "these
+     * calls are denied" (EPERM): then binding is a no-op from now on, said once in the log.
+     */
+    private static boolean degradesOn(final int errno, final boolean eperMeansDenied)
+    {
+        if (errno == Errno.ENOSYS)
+        {
+            kernelHasNuma = false;
+            logNoNumaOnce();
+            return true;
+        }
+        if (errno == Errno.EPERM && eperMeansDenied)
+        {
+            if (!policyCallsDenied)
+            {
+                policyCallsDenied = true;
+                LOG.log(System.Logger.Level.WARNING, "numaslab: " + unsupportedReason() +
+                    ": memory is not bound to nodes; the allocator still works, without NUMA placement");
+            }
+            return true;
+        }
+        return false;
     }
 
     private static void logNoNumaOnce()

@@ -60,6 +60,29 @@ class NumaTest
     }
 
     @Test
+    void policiesOfNewerKernelsReadBackAsSet()
+    {
+        assumeTrue(Numa.isSupported(), "needs Linux NUMA calls");
+        final int node = NumaTopology.read().memoryNodeIds()[0];
+        for (final MemoryPolicy newer : new MemoryPolicy[] {MemoryPolicy.PREFERRED_MANY, MemoryPolicy.WEIGHTED_INTERLEAVE})
+        {
+            try
+            {
+                Numa.setMempolicy(newer, new int[] {node});
+            }
+            catch (final NumaException ex)
+            {
+                assumeTrue(ex.errno() != Errno.EINVAL, "this kernel has no " + newer + ": " + ex.getMessage());
+                throw ex;
+            }
+            final ThreadMemoryPolicy policy = Numa.getMempolicy();
+            assertEquals(newer, policy.policy());
+            assertArrayEquals(new int[] {node}, policy.nodes());
+            Numa.setMempolicy(MemoryPolicy.DEFAULT, new int[0]);
+        }
+    }
+
+    @Test
     void mbindOfUnmappedRangeNamesCallAndErrno()
     {
         assumeTrue(Numa.isSupported(), "needs Linux NUMA calls");
