@@ -46,6 +46,10 @@ public final class CpuList
                     {
                         throw new IllegalArgumentException("descending range '" + range + "' in list '" + text + "'");
                     }
+                    if (to == Integer.MAX_VALUE)
+                    {
+                        throw new IllegalArgumentException("range '" + range + "' too large in list '" + text + "'");
+                    }
                     ids.set(from, to + 1);
                 }
             }

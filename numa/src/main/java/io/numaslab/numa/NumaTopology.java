@@ -93,7 +93,7 @@ public final class NumaTopology
      * @param nodeRoot        a directory laid out like {@code /sys/devices/system/node}.
      * @param allowedCpus     CPUs this process may run on, or null for all.
      * @param allowedMemNodes nodes this process may allocate memory on, or null for all.
-     * @return the topology; a single node 0 with every CPU if {@code nodeRoot} does not exist.
+     * @return the topology; a single node 0 with every CPU if {@code nodeRoot} does not exist or lists no node.
      * @throws UncheckedIOException if the tree exists but cannot be read.
      */
     public static NumaTopology read(final Path nodeRoot, final int[] allowedCpus, final int[] allowedMemNodes)
@@ -105,6 +105,10 @@ public final class NumaTopology
         try
         {
             final int[] nodeIds = onlineNodeIds(nodeRoot);
+            if (nodeIds.length == 0)
+            {
+                return singleNodeFallback(nodeRoot, allowedCpus);
+            }
             final BitSet cpuMask = allowedCpus == null ? null : toBitSet(allowedCpus);
             final BitSet memMask = allowedMemNodes == null ? null : toBitSet(allowedMemNodes);
             final List<NumaNode> nodes = new ArrayList<>(nodeIds.length);
@@ -254,7 +258,7 @@ public final class NumaTopology
         if (!fallbackLogged)
         {
             fallbackLogged = true;
-            LOG.log(System.Logger.Level.INFO, "numaslab: " + nodeRoot + " not found (os.name=" +
+            LOG.log(System.Logger.Level.INFO, "numaslab: " + nodeRoot + " not found or lists no node (os.name=" +
                 System.getProperty("os.name") + "): assuming one NUMA node 0 with " + cpuCount +
                 " CPUs; memory binding is a no-op");
         }

@@ -38,5 +38,6 @@ class CpuListTest
     {
         assertThrows(IllegalArgumentException.class, () -> CpuList.parse("0-x"));
         assertThrows(IllegalArgumentException.class, () -> CpuList.parse("5-2"));
+        assertThrows(IllegalArgumentException.class, () -> CpuList.parse("0-2147483647"), "one past its end overflows");
     }
 }

@@ -160,6 +160,17 @@ class NumaTopologyTest
     }
 
     @Test
+    void aTreeThatListsNoNodeGivesOneNodeZeroWithEveryCpu()
+    {
+        final FakeSysfs sys = new FakeSysfs(tmp).online("");
+        final NumaTopology topology = NumaTopology.read(sys.root(), null, null);
+
+        assertTrue(topology.isSingleNodeFallback());
+        assertArrayEquals(new int[] {0}, topology.nodeIds());
+        assertArrayEquals(new int[] {0}, topology.memoryNodeIds());
+    }
+
+    @Test
     void unknownNodeNamesTheNodesThatExist()
     {
         final FakeSysfs sys = new FakeSysfs(tmp).online("0,2")
