@@ -45,7 +45,10 @@ public final class Smaps
     }
 
     /**
-     * Sums the entries of smaps text for the mappings that overlap a range.
+     * Sums the entries of smaps text for the mappings that overlap a range. A mapping that reaches past the range
+     * (the kernel merges neighbouring mappings of the same kind, so two regions mapped back to back can share one)
+     * counts in proportion to its overlap with the range: exact for fully resident memory of one page size, an
+     * estimate otherwise, and never the neighbour's whole figures.
      *
      * @param lines       the lines of an smaps file.
      * @param address     start of the range.
@@ -56,6 +59,7 @@ public final class Smaps
     {
         final long end = address + lengthBytes;
         boolean inRange = false;
+        double share = 0;
         long pageSize = 0;
         long rss = 0;
         long anonHuge = 0;
@@ -71,6 +75,11 @@ public final class Smaps
                 final long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
                 final long stop = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
                 inRange = Long.compareUnsigned(start, end) < 0 && Long.compareUnsigned(stop, address) > 0;
+                if (inRange)
+                {
+                    final long overlap = Math.min(stop, end) - Math.max(start, address);
+                    share = overlap / (double)(stop - start);
+                }
                 continue;
             }
             if (!inRange || colon < 0)
@@ -84,14 +93,14 @@ public final class Smaps
                     pageSize = Math.max(pageSize, kilobytes(line, colon));
                     break;
                 case "Rss":
-                    rss += kilobytes(line, colon);
+                    rss += Math.round(kilobytes(line, colon) * share);
                     break;
                 case "AnonHugePages":
-                    anonHuge += kilobytes(line, colon);
+                    anonHuge += Math.round(kilobytes(line, colon) * share);
                     break;
                 case "Private_Hugetlb":
                 case "Shared_Hugetlb":
-                    hugetlb += kilobytes(line, colon);
+                    hugetlb += Math.round(kilobytes(line, colon) * share);
                     break;
                 default:
                     break;

@@ -31,6 +31,21 @@ class SmapsTest
     }
 
     @Test
+    void aMappingMergedWithItsNeighbourCountsOnlyItsShare()
+    {
+        // Two 4 MiB regions of 4 KiB pages mapped back to back: the kernel shows one 8 MiB mapping.
+        final List<String> merged = List.of(
+            "7f1000000000-7f1000800000 rw-p 00000000 00:00 0",
+            "Size:               8192 kB",
+            "KernelPageSize:        4 kB",
+            "Rss:                8192 kB",
+            "AnonHugePages:         0 kB");
+        assertEquals(new RegionBacking(4096, 4L << 20, 0, 0), Smaps.backingOf(merged, 0x7f1000000000L, 4L << 20));
+        assertEquals(new RegionBacking(4096, 4L << 20, 0, 0), Smaps.backingOf(merged, 0x7f1000400000L, 4L << 20));
+        assertEquals(new RegionBacking(4096, 8L << 20, 0, 0), Smaps.backingOf(merged, 0x7f1000000000L, 8L << 20));
+    }
+
+    @Test
     void observedKindFollowsTheKernelsNumbers()
     {
         assertEquals(PageKind.THP, Smaps.backingOf(SMAPS, 0x7f0000000000L, 4096).observedKind());
