@@ -150,7 +150,17 @@ public final class NumaByteBufAllocator extends AbstractByteBufAllocator impleme
     @Override
     protected ByteBuf newDirectBuffer(final int initialCapacity, final int maxCapacity)
     {
-        return NumaByteBuf.newInstance(this, numaAllocator(), unsafe, leakDetector, initialCapacity, maxCapacity);
+        final NumaAllocator memory = numaAllocator();
+        // Netty's default maximum is Integer.MAX_VALUE, and growth doubles towards it: capped at what the
+        // allocator accepts, a buffer grows to that and then says it cannot, as Netty's own buffers do.
+        final int maxAllocation = memory.maxAllocationBytes();
+        if (initialCapacity > maxAllocation)
+        {
+            throw new IllegalArgumentException("initialCapacity " + initialCapacity + " is above the allocator's " +
+                "maxAllocationBytes, " + maxAllocation);
+        }
+        return NumaByteBuf.newInstance(this, memory, unsafe, leakDetector, initialCapacity,
+            Math.min(maxCapacity, maxAllocation));
     }
 
     @Override

@@ -90,6 +90,30 @@ final class NumaDerivedByteBuf extends LeakRecordingByteBuf
         return index + adjustment;
     }
 
+    /**
+     * The root index of a single-value access of {@code width} bytes, checked against the root as it is now: the
+     * root may have shrunk into a smaller slot since this buffer was derived, and the root's unchecked accessors
+     * would then reach whatever owns the memory past it.
+     */
+    private int idx(final int index, final int width)
+    {
+        final int i = index + adjustment;
+        final NumaByteBuf r = root;
+        if (i + width > r.capacity())
+        {
+            throw new IndexOutOfBoundsException("index " + index + " + " + width + " of a derived buffer is past " +
+                "its root's capacity, " + r.capacity() + " bytes since it shrank, at offset " + adjustment);
+        }
+        return i;
+    }
+
+    /** @return whether the root still holds all of this buffer: it may have shrunk since. */
+    private boolean rootCoversThis()
+    {
+        final NumaByteBuf r = root;
+        return r != null && adjustment + capacity() <= r.capacity();
+    }
+
     /** @return the buffer that owns the memory; null once this buffer is freed. */
     NumaByteBuf root()
     {
@@ -192,13 +216,19 @@ final class NumaDerivedByteBuf extends LeakRecordingByteBuf
     @Override
     public boolean hasMemoryAddress()
     {
-        return true;
+        // false once the root has shrunk below this buffer: a channel writing through the address would pass it
+        return rootCoversThis();
     }
 
     @Override
     public long memoryAddress()
     {
         ensureAccessible();
+        if (!rootCoversThis())
+        {
+            throw new UnsupportedOperationException("no memory address: the root buffer shrank to " +
+                root.capacity() + " bytes, below this derived buffer's end (" + (adjustment + capacity()) + ")");
+        }
         return root.memoryAddress() + adjustment;
     }
 
@@ -263,109 +293,109 @@ final class NumaDerivedByteBuf extends LeakRecordingByteBuf
     @Override
     protected byte _getByte(final int index)
     {
-        return root._getByte(idx(index));
+        return root._getByte(idx(index, 1));
     }
 
     @Override
     protected short _getShort(final int index)
     {
-        return root._getShort(idx(index));
+        return root._getShort(idx(index, 2));
     }
 
     @Override
     protected short _getShortLE(final int index)
     {
-        return root._getShortLE(idx(index));
+        return root._getShortLE(idx(index, 2));
     }
 
     @Override
     protected int _getUnsignedMedium(final int index)
     {
-        return root._getUnsignedMedium(idx(index));
+        return root._getUnsignedMedium(idx(index, 3));
     }
 
     @Override
     protected int _getUnsignedMediumLE(final int index)
     {
-        return root._getUnsignedMediumLE(idx(index));
+        return root._getUnsignedMediumLE(idx(index, 3));
     }
 
     @Override
     protected int _getInt(final int index)
     {
-        return root._getInt(idx(index));
+        return root._getInt(idx(index, 4));
     }
 
     @Override
     protected int _getIntLE(final int index)
     {
-        return root._getIntLE(idx(index));
+        return root._getIntLE(idx(index, 4));
     }
 
     @Override
     protected long _getLong(final int index)
     {
-        return root._getLong(idx(index));
+        return root._getLong(idx(index, 8));
     }
 
     @Override
     protected long _getLongLE(final int index)
     {
-        return root._getLongLE(idx(index));
+        return root._getLongLE(idx(index, 8));
     }
 
     @Override
     protected void _setByte(final int index, final int value)
     {
-        root._setByte(idx(index), value);
+        root._setByte(idx(index, 1), value);
     }
 
     @Override
     protected void _setShort(final int index, final int value)
     {
-        root._setShort(idx(index), value);
+        root._setShort(idx(index, 2), value);
     }
 
     @Override
     protected void _setShortLE(final int index, final int value)
     {
-        root._setShortLE(idx(index), value);
+        root._setShortLE(idx(index, 2), value);
     }
 
     @Override
     protected void _setMedium(final int index, final int value)
     {
-        root._setMedium(idx(index), value);
+        root._setMedium(idx(index, 3), value);
     }
 
     @Override
     protected void _setMediumLE(final int index, final int value)
     {
-        root._setMediumLE(idx(index), value);
+        root._setMediumLE(idx(index, 3), value);
     }
 
     @Override
     protected void _setInt(final int index, final int value)
     {
-        root._setInt(idx(index), value);
+        root._setInt(idx(index, 4), value);
     }
 
     @Override
     protected void _setIntLE(final int index, final int value)
     {
-        root._setIntLE(idx(index), value);
+        root._setIntLE(idx(index, 4), value);
     }
 
     @Override
     protected void _setLong(final int index, final long value)
     {
-        root._setLong(idx(index), value);
+        root._setLong(idx(index, 8), value);
     }
 
     @Override
     protected void _setLongLE(final int index, final long value)
     {
-        root._setLongLE(idx(index), value);
+        root._setLongLE(idx(index, 8), value);
     }
 
     @Override

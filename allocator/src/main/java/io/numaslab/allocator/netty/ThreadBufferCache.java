@@ -5,6 +5,7 @@ import io.numaslab.allocator.ThreadSlots;
 import io.numaslab.allocator.UpperCache;
 import io.numaslab.allocator.VirtualThreads;
 import io.numaslab.slab.SizeClasses;
+import io.netty.util.ResourceLeakDetector;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.util.IdentityHashMap;
@@ -167,8 +168,16 @@ final class ThreadBufferCache
         state[COUNTS_INDEX + classIndex] = n - 1;
         state[BYTES_INDEX] -= SizeClasses.sizeOfClass(classIndex);
         state[OPERATIONS_INDEX]++;
-        // the slot keeps its reference: an entry above the count is never read, and clearing it would cost a store
-        return buffers[classIndex * BUFFERS_PER_CLASS + n - 1];
+        final int i = classIndex * BUFFERS_PER_CLASS + n - 1;
+        final NumaByteBuf buf = buffers[i];
+        if (ResourceLeakDetector.isEnabled())
+        {
+            // A buffer the stack still referenced could never become unreachable, so its leak would go unreported.
+            buffers[i] = null;
+        }
+        // else the entry keeps its reference: it is never read above the count, and the buffer usually comes back
+        // to it, so that push skips the store and its GC barriers
+        return buf;
     }
 
     /**
@@ -340,8 +349,8 @@ final class ThreadBufferCache
     }
 
     /**
-     * @return bytes of slots kept on the stacks of every thread for that allocator (a racy sum); buffers in flight
-     *         back to a thread are counted once they arrive.
+     * @return bytes of slots kept for that allocator's next buffers by every thread (a racy sum): on its stacks,
+     *         and given back by other threads and waiting in its queue.
      */
     static long bytesKept(final NumaAllocator memory)
     {
@@ -351,6 +360,10 @@ final class ThreadBufferCache
             if (cache.memory == memory)
             {
                 sum += cache.ownerState[BYTES_INDEX];
+                for (final NumaByteBuf buf : cache.returned) // JCTools' weakly consistent iterator: no consumer
+                {
+                    sum += buf.slotBytes();
+                }
             }
         }
         return sum;

@@ -60,6 +60,46 @@ class NumaByteBufAllocatorTest
     }
 
     @Test
+    void aBufferGrowsUpToTheAllocatorsMaximumAndNoFurther()
+    {
+        try (NumaAllocator small = NumaAllocator.builder().jmx(false).maxAllocationBytes(100_000).build())
+        {
+            final NumaByteBufAllocator alloc = new NumaByteBufAllocator(small);
+            final ByteBuf buf = alloc.directBuffer(65_536);
+            assertEquals(100_000, buf.maxCapacity(), "Netty's default maximum, capped at the allocator's");
+            buf.writeZero(65_536);
+            buf.writeByte(1); // doubling would ask for 131072: it is capped at 100000
+            assertEquals(65_537, buf.writerIndex());
+            assertTrue(buf.capacity() <= 100_000, "capacity " + buf.capacity());
+            assertEquals(1, buf.ensureWritable(100_000, false), "Netty's answer for 'cannot grow that far'");
+            assertThrows(IndexOutOfBoundsException.class, () -> buf.writeZero(100_000), "as Netty's own buffers do");
+            buf.release();
+            assertThrows(IllegalArgumentException.class, () -> alloc.directBuffer(100_001));
+        }
+    }
+
+    @Test
+    void buffersReleasedOnAnotherThreadCountAsKeptUntilTheirThreadTakesThem() throws InterruptedException
+    {
+        try (NumaAllocator numa = NumaAllocator.builder().jmx(false).build())
+        {
+            final NumaByteBufAllocator alloc = new NumaByteBufAllocator(numa);
+            alloc.directBuffer(8).release(); // this thread's cache now serves this allocator
+            final long base = alloc.metric().usedDirectMemory() - alloc.keptBufferBytes();
+            final java.util.List<ByteBuf> bufs = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++)
+            {
+                bufs.add(alloc.directBuffer(1000));
+            }
+            final Thread other = new Thread(() -> bufs.forEach(ByteBuf::release));
+            other.start();
+            other.join();
+            assertEquals(base, alloc.metric().usedDirectMemory() - alloc.keptBufferBytes(),
+                "used minus kept is back at its baseline: " + alloc.metric());
+        }
+    }
+
+    @Test
     void aClosedNumaAllocatorFailsAllocationsWithIllegalState()
     {
         final NumaAllocator numa = NumaAllocator.builder().jmx(false).build();

@@ -774,6 +774,37 @@ class NumaByteBufContractTest
         }
 
         @Test
+        void aSliceWhoseRootShrankBelowItRefusesEveryAccessPastTheRootInsteadOfReachingOtherMemory()
+        {
+            final ByteBuf buf = direct(1024).writeBytes(pattern(1024, 21));
+            final ByteBuf slice = track(buf.retainedSlice(0, 1024));
+            buf.capacity(16); // the root moves to a 16-byte slot; the slice keeps its length of 1024
+            final List<ByteBuf> neighbours = new ArrayList<>();
+            for (int i = 0; i < 256; i++)
+            {
+                neighbours.add(direct(16).writeZero(16));
+            }
+            assertEquals(buf.getLong(8), slice.getLong(8), "what the root still holds reads the same");
+            slice.setLong(8, 42);
+            assertEquals(42, buf.getLong(8));
+            assertThrows(IndexOutOfBoundsException.class, () -> slice.setLong(16, 0x5A5A5A5A5A5A5A5AL));
+            assertThrows(IndexOutOfBoundsException.class, () -> slice.setByte(1023, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> slice.getInt(100));
+            assertThrows(IndexOutOfBoundsException.class, () -> slice.setMedium(14, 1), "straddling the root's end");
+            assertThrows(IndexOutOfBoundsException.class, () -> slice.setBytes(0, new byte[1024]));
+            assertFalse(slice.hasMemoryAddress(), "a channel must not write through its address");
+            assertThrows(UnsupportedOperationException.class, slice::memoryAddress);
+            for (final ByteBuf n : neighbours)
+            {
+                assertEquals(0, n.getLong(0), "a neighbour was overwritten");
+                assertEquals(0, n.getLong(8), "a neighbour was overwritten");
+            }
+            final ByteBuf small = track(buf.retainedSlice(0, 8));
+            assertTrue(small.hasMemoryAddress(), "a slice the root still holds keeps its address");
+            assertEquals(buf.memoryAddress(), small.memoryAddress());
+        }
+
+        @Test
         void derivedBuffersOfDerivedBuffersKeepTheirParentsAlive()
         {
             final ByteBuf buf = direct(64).writeBytes(pattern(64, 16));

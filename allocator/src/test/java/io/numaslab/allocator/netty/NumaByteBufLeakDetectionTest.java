@@ -145,6 +145,19 @@ class NumaByteBufLeakDetectionTest
             "touch hints are recorded at ADVANCED and PARANOID only: " + report);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = ResourceLeakDetector.Level.class, names = {"SIMPLE", "PARANOID"})
+    void aLeakedBufferThatCameFromTheThreadsKeptBuffersIsReported(final ResourceLeakDetector.Level level)
+        throws InterruptedException
+    {
+        ResourceLeakDetector.setLevel(level);
+        final NumaByteBufAllocator alloc = new NumaByteBufAllocator(numa);
+        alloc.directBuffer(128).release(); // kept with its slot by this thread, then handed out again by leakOne
+        leakOne(alloc);
+        collectAndAllocate(alloc, GC_ROUNDS);
+        assertEquals(1, factory.reports.size(), factory.reports.toString());
+    }
+
     @Test
     void nothingIsReportedWhenDetectionIsDisabled() throws InterruptedException
     {
