@@ -47,18 +47,29 @@ public final class BenchRunner
     {
         boolean quick = false;
         String include = DEFAULT_INCLUDE;
-        Path resultsDir = Paths.get("bench", "results");
+        // Relative to the project (./numaslab says where it is), not to wherever the command was started.
+        final String home = System.getProperty("numaslab.home");
+        Path resultsDir = home != null ? Paths.get(home, "bench", "results") : Paths.get("bench", "results");
         for (int i = 0; i < args.length; i++)
         {
+            final boolean hasValue = i + 1 < args.length;
             switch (args[i])
             {
                 case "--quick":
                     quick = true;
                     break;
                 case "--only":
+                    if (!hasValue)
+                    {
+                        throw new IllegalArgumentException("--only needs a regular expression of benchmark names");
+                    }
                     include = args[++i];
                     break;
                 case "--results":
+                    if (!hasValue)
+                    {
+                        throw new IllegalArgumentException("--results needs a directory");
+                    }
                     resultsDir = Paths.get(args[++i]);
                     break;
                 default:

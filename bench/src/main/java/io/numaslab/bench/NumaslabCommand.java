@@ -37,6 +37,13 @@ public final class NumaslabCommand
     {
         final String command = args.length == 0 ? "topology" : args[0];
         final PrintStream out = System.out;
+        if (args.length > 1 && (command.equals("topology") || command.equals("size-classes") || command.equals("help")))
+        {
+            System.err.println("numaslab " + command + ": takes no options, got " +
+                String.join(" ", java.util.Arrays.copyOfRange(args, 1, args.length)));
+            printHelp(System.err);
+            System.exit(2);
+        }
         switch (command)
         {
             case "topology":
@@ -52,6 +59,11 @@ public final class NumaslabCommand
                 {
                     BenchRunner.main(java.util.Arrays.copyOfRange(args, 1, args.length));
                 }
+                catch (final IllegalArgumentException ex)
+                {
+                    System.err.println("numaslab bench: " + ex.getMessage());
+                    System.exit(2);
+                }
                 catch (final Exception ex)
                 {
                     System.err.println("numaslab bench: " + ex.getMessage());
@@ -62,6 +74,11 @@ public final class NumaslabCommand
                 try
                 {
                     io.numaslab.bench.c1000k.ManyConnectionsRun.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    System.err.println("numaslab c1000k: " + ex.getMessage());
+                    System.exit(2);
                 }
                 catch (final Exception ex)
                 {
@@ -111,13 +128,18 @@ public final class NumaslabCommand
         out.println("usage: numaslab [command]");
         out.println("  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)");
         out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
-        out.println("  bench [--quick] [--only REGEX]  JMH suite side by side; tables, JSON and charts in bench/results/");
+        out.println("  bench [--quick] [--only REGEX] [--results DIR]");
+        out.println("                 the JMH suite side by side; tables, JSON and charts in bench/results/");
         out.println("  c1000k [--connections N] [--seconds S] [--allocators numaslab,pooled,adaptive]");
         out.println("         [--per-generator N] [--connect-seconds S] [--rate R] [--results DIR] [--name NAME]");
         out.println("                 many connections on loopback: a server JVM per allocator, client ends in load");
         out.println("                 generator JVMs; numaslab vs Netty's allocators; bench/results/c1000k.md");
-        out.println("  tlb [--quick]  pointer chase and random reads per page kind and working set, against C");
-        out.println("  locality       local vs remote node latency and bandwidth (every node pair)");
+        out.println("  tlb [--quick] [options]");
+        out.println("                 pointer chase and random reads per page kind and working set, against C;");
+        out.println("                 tlb --help lists the options");
+        out.println("  locality [--quick | --small] [options]");
+        out.println("                 local vs remote node latency and bandwidth (every node pair);");
+        out.println("                 locality --help lists the options");
         out.println("  help           this text");
     }
 

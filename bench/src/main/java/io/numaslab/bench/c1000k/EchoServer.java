@@ -31,6 +31,7 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -121,6 +122,9 @@ public final class EchoServer
         System.out.flush();
         Runtime.getRuntime().halt(0);
     }
+
+    /** The allocators a run can put under test, by their option names. */
+    static final List<String> ALLOCATORS = List.of("numaslab", "pooled", "adaptive");
 
     static ByteBufAllocator allocator(final String name) throws ReflectiveOperationException
     {

@@ -123,6 +123,12 @@ public final class LoadGenerator
                     failures.incrementAndGet();
                     firstFailure.compareAndSet(null, f.cause());
                 }
+                else
+                {
+                    // Counted here, before the permit goes back: Netty completes the connect promise before it fires
+                    // channelActive, so counting there let the last connects be missed by the count read below.
+                    load.add(f.channel());
+                }
                 inFlight.release();
             });
         }
@@ -180,12 +186,6 @@ public final class LoadGenerator
         RoundTrips(final Load load)
         {
             this.load = load;
-        }
-
-        @Override
-        public void channelActive(final ChannelHandlerContext ctx)
-        {
-            load.add(ctx.channel());
         }
 
         @Override

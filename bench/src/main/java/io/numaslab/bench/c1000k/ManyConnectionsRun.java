@@ -54,31 +54,40 @@ public final class ManyConnectionsRun
     {
         int connections = 50_000;
         int seconds = 15;
-        String allocators = "numaslab,pooled,adaptive";
+        List<String> allocators = EchoServer.ALLOCATORS;
         int perGenerator = Integer.MAX_VALUE;
         int connectSeconds = -1;
         double rate = SENDERS_PER_SECOND;
-        Path results = Paths.get("bench", "results");
+        // Relative to the project (./numaslab says where it is), not to wherever the command was started.
+        final String home = System.getProperty("numaslab.home");
+        Path results = home != null ? Paths.get(home, "bench", "results") : Paths.get("bench", "results");
         String name = "c1000k";
         for (int i = 0; i < args.length; i++)
         {
-            switch (args[i])
+            final String option = args[i];
+            final String value = i + 1 < args.length ? args[++i] : null;
+            if (value == null)
             {
-                case "--connections": connections = count(args[++i]); break;
-                case "--seconds": seconds = Integer.parseInt(args[++i]); break;
-                case "--allocators": allocators = args[++i]; break;
-                case "--per-generator": perGenerator = count(args[++i]); break;
-                case "--connect-seconds": connectSeconds = Integer.parseInt(args[++i]); break;
-                case "--rate": rate = Double.parseDouble(args[++i]); break;
-                case "--results": results = Paths.get(args[++i]); break;
-                case "--name": name = args[++i]; break;
-                default: throw new IllegalArgumentException("unknown option " + args[i] + " (" + OPTIONS + ")");
+                throw new IllegalArgumentException(option.startsWith("--") ? option + " needs a value" :
+                    "unknown option " + option + " (" + OPTIONS + ")");
+            }
+            switch (option)
+            {
+                case "--connections": connections = count(option, value); break;
+                case "--seconds": seconds = count(option, value); break;
+                case "--allocators": allocators = allocatorNames(value); break;
+                case "--per-generator": perGenerator = count(option, value); break;
+                case "--connect-seconds": connectSeconds = count(option, value); break;
+                case "--rate": rate = number(option, value); break;
+                case "--results": results = Paths.get(value); break;
+                case "--name": name = value; break;
+                default: throw new IllegalArgumentException("unknown option " + option + " (" + OPTIONS + ")");
             }
         }
-        if (connections < 1 || perGenerator < 1 || seconds < 0 || !(rate > 0 && rate <= 1000))
+        if (connections < 1 || perGenerator < 1 || seconds < 0 || connectSeconds == 0 || !(rate > 0 && rate <= 1000))
         {
-            throw new IllegalArgumentException("--connections and --per-generator must be at least 1, --seconds at " +
-                "least 0, --rate above 0 and at most 1000");
+            throw new IllegalArgumentException("--connections, --per-generator and --connect-seconds must be at " +
+                "least 1, --seconds at least 0, --rate above 0 and at most 1000");
         }
         if (connectSeconds < 0)
         {
@@ -90,6 +99,13 @@ public final class ManyConnectionsRun
         // The server holds one end of every connection, so its file limit caps the run; the client ends go to
         // load generators of at most as many connections as their own (equal) limit allows.
         final int perProcess = Preflight.connectionsPerProcess();
+        if (perProcess < 1)
+        {
+            System.err.println("numaslab c1000k: the file descriptor hard limit (ulimit -Hn) is " +
+                Preflight.openFilesLimit(true) + ", and each process keeps " + Preflight.SPARE_FILE_DESCRIPTORS +
+                " for the JVM itself: none are left for connections; " + Preflight.fileLimitExplanation(connections));
+            System.exit(2);
+        }
         final int held = Math.min(connections, perProcess);
         perGenerator = Math.min(perGenerator, perProcess);
         System.out.println("numaslab c1000k: " + connections + " connections need (the server process holds one end " +
@@ -112,9 +128,9 @@ public final class ManyConnectionsRun
         }
         final List<RunResult> runs = new ArrayList<>();
         final long start = System.nanoTime();
-        for (final String allocator : allocators.split(","))
+        for (final String allocator : allocators)
         {
-            final RunResult run = new AllocatorRun(allocator.trim(), held, seconds, perGenerator, connectSeconds, rate).run();
+            final RunResult run = new AllocatorRun(allocator, held, seconds, perGenerator, connectSeconds, rate).run();
             runs.add(limit.isEmpty() ? run : run.withLimit(connections, run.limit().isEmpty() ? limit : limit + "; " + run.limit()));
         }
         final String report = Report.markdown(runs, String.join(" ", args), connections, seconds, rate,
@@ -132,8 +148,44 @@ public final class ManyConnectionsRun
         System.out.println("written: " + results.resolve(name + ".md") + " and " + name + ".json");
     }
 
-    private static int count(final String text)
+    private static int count(final String option, final String text)
     {
-        return Integer.parseInt(text.replace("_", "").replace(",", ""));
+        try
+        {
+            return Integer.parseInt(text.replace("_", "").replace(",", ""));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(option + " needs a whole number, got '" + text + "'");
+        }
+    }
+
+    private static double number(final String option, final String text)
+    {
+        try
+        {
+            return Double.parseDouble(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(option + " needs a number, got '" + text + "'");
+        }
+    }
+
+    /** @return the allocator names of a comma-separated list, each one known, in order. */
+    static List<String> allocatorNames(final String list)
+    {
+        final List<String> names = new ArrayList<>();
+        for (final String name : list.split(","))
+        {
+            final String trimmed = name.trim();
+            if (!EchoServer.ALLOCATORS.contains(trimmed))
+            {
+                throw new IllegalArgumentException("--allocators: unknown allocator '" + trimmed + "' (known: " +
+                    String.join(", ", EchoServer.ALLOCATORS) + ")");
+            }
+            names.add(trimmed);
+        }
+        return names;
     }
 }

@@ -104,9 +104,9 @@ final class Preflight
             final String[] bounds = range.trim().split("\\s+");
             final long ports = Long.parseLong(bounds[1]) - Long.parseLong(bounds[0]) + 1;
             final int addresses = (connections + ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS - 1) / ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS;
-            final long portsNeeded = 2L * ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS + 4000;
+            final long portsNeeded = 2L * Math.min(connections, ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS) + 4000;
             needs.add(new Need("ephemeral ports (net.ipv4.ip_local_port_range) >= " + portsNeeded + ", so that the half " +
-                "bind() takes from first holds the " + ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS + " connections of " +
+                "bind() takes from first holds the " + Math.min(connections, ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS) + " connections of " +
                 "each source address (" + addresses + " addresses from 127.0.0.2), is " + ports, ports >= portsNeeded,
                 "as root: sysctl -w net.ipv4.ip_local_port_range='1024 65535'"));
         }
@@ -159,7 +159,7 @@ final class Preflight
         return statusField("/proc/self/status", "VmRSS:");
     }
 
-    private static long openFilesLimit(final boolean hard)
+    static long openFilesLimit(final boolean hard)
     {
         final String limits = readString("/proc/self/limits");
         if (limits == null)

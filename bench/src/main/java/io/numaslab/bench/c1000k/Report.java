@@ -20,6 +20,12 @@ final class Report
      * @param totalSeconds how long the whole run took.
      * @return the report.
      */
+    /** @return the most connections any run held (what the offered rate applies to), or those asked if none ran. */
+    private static int held(final List<RunResult> runs, final int asked)
+    {
+        return runs.stream().mapToInt(RunResult::connectionsHeld).max().orElse(asked);
+    }
+
     static String markdown(final List<RunResult> runs, final String args, final int connections, final int seconds,
         final double rate, final String limitsInEffect, final double totalSeconds)
     {
@@ -36,8 +42,9 @@ final class Report
             "handed out is its use per node.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
             connections, seconds <= 0 ? "no load (--seconds 0);" : rate == ManyConnectionsRun.SENDERS_PER_SECOND ?
             "for " + seconds + " s 20% of the connections send a 64-byte message each second, which the server echoes;" :
-            String.format(Locale.ROOT, "for %d s each connection sends %.3g 64-byte messages a second (%.0f in all), " +
-            "which the server echoes;", seconds, rate, rate * connections)));
+            String.format(Locale.ROOT, "for %d s each connection sends %.3g 64-byte messages a second (%.0f in all " +
+            "at the %d connections held), which the server echoes;", seconds, rate, rate * held(runs, connections),
+            held(runs, connections))));
         out.append("Limits in effect: ").append(limitsInEffect).append(".\n\n");
         if (System.getenv("NUMA_VM") != null)
         {

@@ -57,7 +57,7 @@ public final class LocalityBench
         }
         catch (final IllegalArgumentException ex)
         {
-            System.err.println("LocalityBench: " + ex.getMessage());
+            System.err.println("numaslab locality: " + ex.getMessage());
             System.exit(2);
             return;
         }

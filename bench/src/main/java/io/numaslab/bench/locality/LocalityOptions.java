@@ -27,9 +27,9 @@ public record LocalityOptions(
 {
     /** The command-line help. */
     public static final String USAGE = String.join("\n",
-        "usage: LocalityBench [--quick | --small] [--size SIZE] [--page-kind SMALL|THP|HUGETLB_2M|HUGETLB_1G]",
-        "                     [--no-fallback] [--chase-accesses N] [--reps N] [--bandwidth-threads N|all]",
-        "                     [--measure-single-node] [--json]",
+        "usage: numaslab locality [--quick | --small] [--size SIZE] [--page-kind SMALL|THP|HUGETLB_2M|HUGETLB_1G]",
+        "                          [--no-fallback] [--chase-accesses N] [--reps N] [--bandwidth-threads N|all]",
+        "                          [--measure-single-node] [--json]",
         "  default     1 GiB per pair, THP, 4M chase accesses x 5 passes, 1 bandwidth thread",
         "  --quick     256 MiB per pair, 1M chase accesses x 3 passes",
         "  --small     16 MiB per pair, 200K chase accesses x 3 passes: for the NUMA VM, where timings mean nothing",
@@ -113,14 +113,14 @@ public record LocalityOptions(
                     fallback = false;
                     break;
                 case "--chase-accesses":
-                    accesses = Integer.parseInt(value(args, ++i, arg));
+                    accesses = whole(arg, value(args, ++i, arg));
                     break;
                 case "--reps":
-                    reps = Integer.parseInt(value(args, ++i, arg));
+                    reps = whole(arg, value(args, ++i, arg));
                     break;
                 case "--bandwidth-threads":
                     final String t = value(args, ++i, arg);
-                    threads = t.equals("all") ? 0 : Integer.parseInt(t);
+                    threads = t.equals("all") ? 0 : whole(arg, t);
                     break;
                 case "--measure-single-node":
                     single = true;
@@ -133,6 +133,18 @@ public record LocalityOptions(
             }
         }
         return new LocalityOptions(size, kind, fallback, accesses, reps, threads, single, json);
+    }
+
+    private static int whole(final String option, final String text)
+    {
+        try
+        {
+            return Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(option + " needs a whole number, got '" + text + "'\n" + USAGE);
+        }
     }
 
     private static String value(final String[] args, final int index, final String option)

@@ -66,7 +66,7 @@ public final class TlbBench
         }
         catch (final IllegalArgumentException ex)
         {
-            System.err.println("TlbBench: " + ex.getMessage());
+            System.err.println("numaslab tlb: " + ex.getMessage());
             System.exit(2);
             return;
         }

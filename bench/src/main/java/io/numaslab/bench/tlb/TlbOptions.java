@@ -36,9 +36,9 @@ public record TlbOptions(
 
     /** The command-line help. */
     public static final String USAGE = String.join("\n",
-        "usage: TlbBench [--quick] [--max-size SIZE] [--sizes 64M,256M,...] [--kinds SMALL,THP,HUGETLB_2M,HUGETLB_1G]",
-        "                [--patterns chase,chase-page,random] [--reps N] [--chase-accesses N] [--random-accesses N]",
-        "                [--seed N] [--node N] [--cpu N] [--no-c] [--c-source PATH] [--json]",
+        "usage: numaslab tlb [--quick] [--max-size SIZE] [--sizes 64M,256M,...] [--kinds SMALL,THP,HUGETLB_2M,HUGETLB_1G]",
+        "                    [--patterns chase,chase-page,random] [--reps N] [--chase-accesses N] [--random-accesses N]",
+        "                    [--seed N] [--node N] [--cpu N] [--no-c] [--c-source PATH] [--json]",
         "  --cpu N           the CPU both Java's measuring thread and the C program are pinned to (default: the",
         "                    node's last allowed CPU)",
         "  --quick           64 MiB, 256 MiB, 1 GiB; 1M chase / 8M random accesses x 5 passes (about 1.5 min)",
@@ -145,22 +145,22 @@ public record TlbOptions(
                     }
                     break;
                 case "--reps":
-                    reps = Integer.parseInt(value(args, ++i, arg));
+                    reps = whole(arg, value(args, ++i, arg));
                     break;
                 case "--chase-accesses":
-                    chaseAccesses = Integer.parseInt(value(args, ++i, arg));
+                    chaseAccesses = whole(arg, value(args, ++i, arg));
                     break;
                 case "--random-accesses":
-                    randomAccesses = Integer.parseInt(value(args, ++i, arg));
+                    randomAccesses = whole(arg, value(args, ++i, arg));
                     break;
                 case "--seed":
-                    seed = Long.parseLong(value(args, ++i, arg));
+                    seed = wholeLong(arg, value(args, ++i, arg));
                     break;
                 case "--node":
-                    node = Integer.parseInt(value(args, ++i, arg));
+                    node = whole(arg, value(args, ++i, arg));
                     break;
                 case "--cpu":
-                    cpu = Integer.parseInt(value(args, ++i, arg));
+                    cpu = whole(arg, value(args, ++i, arg));
                     break;
                 case "--c-source":
                     cSource = Path.of(value(args, ++i, arg));
@@ -187,6 +187,23 @@ public record TlbOptions(
             throw new IllegalArgumentException("no working-set size is at most --max-size " + maxSize);
         }
         return new TlbOptions(chosen, kinds, patterns, plan, cReference, cSource, node, cpu, json);
+    }
+
+    private static int whole(final String option, final String text)
+    {
+        return Math.toIntExact(wholeLong(option, text));
+    }
+
+    private static long wholeLong(final String option, final String text)
+    {
+        try
+        {
+            return Long.parseLong(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(option + " needs a whole number, got '" + text + "'\n" + USAGE);
+        }
     }
 
     private static String value(final String[] args, final int index, final String option)

@@ -1,0 +1,61 @@
+package io.numaslab.bench.c1000k;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class ManyConnectionsRunOptionsTest
+{
+    /** Bad options are refused before anything starts: no server JVM, no report written over the last one. */
+    @Test
+    void badOptionsAreRefusedWithAMessageNamingTheOption()
+    {
+        assertMessage("--bogus", new String[] {"--bogus", "1"});
+        assertMessage("--connections needs a whole number, got 'abc'", new String[] {"--connections", "abc"});
+        assertMessage("--name needs a value", new String[] {"--name"});
+        assertMessage("unknown allocator 'foo'", new String[] {"--allocators", "numaslab,foo"});
+        assertMessage("--connect-seconds must be at least 1", new String[] {"--connect-seconds", "0"});
+        assertMessage("--rate above 0", new String[] {"--rate", "0"});
+    }
+
+    @Test
+    void allocatorNamesAreKeptInTheirOrder()
+    {
+        assertEquals(List.of("adaptive", "numaslab"), ManyConnectionsRun.allocatorNames("adaptive, numaslab"));
+    }
+
+    @Test
+    void theEphemeralPortsNeededFollowTheConnectionsAskedUpToOneSourceAddressWorth()
+    {
+        assumeTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")),
+            "no port range to check on this system");
+        assertTrue(portsNeed(100).contains(">= 4200"), portsNeed(100));
+        assertTrue(portsNeed(1_000_000).contains(">= " + (2 * ManyConnectionsRun.PORTS_PER_SOURCE_ADDRESS + 4000)),
+            portsNeed(1_000_000));
+    }
+
+    @Test
+    void theLoadGeneratorsAreEnoughForTheConnections()
+    {
+        assertEquals(1, Preflight.generators(100, 19_000));
+        assertEquals(53, Preflight.generators(1_000_000, 19_000));
+    }
+
+    private static String portsNeed(final int connections)
+    {
+        return Preflight.needs(connections, 19_000).stream().map(Preflight.Need::what)
+            .filter(w -> w.startsWith("ephemeral ports")).findFirst().orElse("no port check on this machine");
+    }
+
+    private static void assertMessage(final String expected, final String[] args)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ManyConnectionsRun.main(args));
+        assertTrue(ex.getMessage().contains(expected), ex.getMessage());
+    }
+}
