@@ -37,6 +37,8 @@ final class NodeArena
     long remoteFreesReceived;
     long remoteBytesReceived;
     long largeBytes;
+    /** Set by {@link NumaAllocator#close()} under the lock before it unmaps: nothing is served or zeroed after. */
+    boolean closed;
     // Counters of threads that were bound here and have ended or moved, folded in by the allocator.
     long retiredAllocations;
     long retiredFrees;
@@ -84,6 +86,10 @@ final class NodeArena
         lock.lock();
         try
         {
+            if (closed)
+            {
+                return; // every region is unmapped already
+            }
             drainRemoteFreesLocked();
             if (idleOnly)
             {

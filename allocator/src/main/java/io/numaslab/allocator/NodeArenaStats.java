@@ -112,7 +112,10 @@ final class NodeArenaStats implements NodeArenaMXBean
     @Override
     public long getPendingRemoteFrees()
     {
-        return remoteSentTo(allocator, arena, false) - arena.remoteFreesReceived;
+        // Received first: it never runs ahead of what was sent, so reading it before the sent counters keeps the
+        // difference from going negative when a batch is sent and drained between the reads.
+        final long received = arena.remoteFreesReceived;
+        return Math.max(0, remoteSentTo(allocator, arena, false) - received);
     }
 
     @Override
@@ -160,19 +163,22 @@ final class NodeArenaStats implements NodeArenaMXBean
 
     private static long pendingRemoteBytes(final NumaAllocator allocator, final NodeArena arena)
     {
-        return remoteSentTo(allocator, arena, true) - arena.remoteBytesReceived;
+        final long received = arena.remoteBytesReceived;
+        return Math.max(0, remoteSentTo(allocator, arena, true) - received);
     }
 
     private static long remoteSentTo(final NumaAllocator allocator, final NodeArena arena, final boolean bytes)
     {
+        // Live caches before the retired totals: a cache retired between the two reads is then counted twice (an
+        // overestimate for a moment), never not at all.
         long total = 0;
-        for (final NodeArena from : allocator.arenas())
-        {
-            total += bytes ? from.retiredRemoteBytesSent[arena.index] : from.retiredRemoteSent[arena.index];
-        }
         for (final ThreadCache cache : allocator.liveCaches())
         {
             total += bytes ? cache.remoteBytesSent[arena.index] : cache.remoteSent[arena.index];
+        }
+        for (final NodeArena from : allocator.arenas())
+        {
+            total += bytes ? from.retiredRemoteBytesSent[arena.index] : from.retiredRemoteSent[arena.index];
         }
         return total;
     }

@@ -68,6 +68,8 @@ public final class NumaAllocator implements AutoCloseable
     private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache());
     /** A set, not a copy-on-write list: with virtual threads, caches come and go by the hundred thousand. */
     private final Set<ThreadCache> liveCaches = ConcurrentHashMap.newKeySet();
+    /** Held by a maintenance pass (scheduled or {@link #maintainNow()}) and by {@link #close()}: one at a time. */
+    private final Object maintenanceLock = new Object();
     private final CopyOnWriteArrayList<UpperCache> upperCaches = new CopyOnWriteArrayList<>();
     private final MpmcArrayQueue<RemoteFreeBatch> batchPool = new MpmcArrayQueue<>(1024);
     private final ConcurrentHashMap<Long, LargeAllocation> largeAllocations = new ConcurrentHashMap<>();
@@ -209,7 +211,7 @@ public final class NumaAllocator implements AutoCloseable
         }
         if (scrubOnFree)
         {
-            MemoryScrub.zero(address, slab.slotSizeBytes());
+            scrubSlot((NodeArena)slab.heap().owner(), address, slab.slotSizeBytes());
         }
         if (slab.heap() == cache.heap)
         {
@@ -353,6 +355,10 @@ public final class NumaAllocator implements AutoCloseable
      */
     public void trimCurrentThreadCache()
     {
+        if (closed)
+        {
+            return; // everything went back to the OS at close
+        }
         trimUpperCaches();
         final ThreadCache cache = caches.getIfPresent();
         if (cache != null)
@@ -474,11 +480,15 @@ public final class NumaAllocator implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        synchronized (maintenanceLock)
         {
-            return;
+            // Under the maintenance lock: a maintenance pass in progress finishes first, none starts after.
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         maintenance.shutdownNow();
         if (jmx != null)
         {
@@ -486,9 +496,12 @@ public final class NumaAllocator implements AutoCloseable
         }
         for (final NodeArena arena : arenas)
         {
+            // Paths that passed the closed check before it was set re-check arena.closed under this lock, so none
+            // maps a region, carves a slot from an unmapped chunk or zeroes unmapped memory after this.
             arena.lock.lock();
             try
             {
+                arena.closed = true;
                 arena.chunkSource.closeAll();
             }
             finally
@@ -606,7 +619,7 @@ public final class NumaAllocator implements AutoCloseable
         arena.lock.lock();
         try
         {
-            final long address = arena.heap.allocate(sizeBytes);
+            final long address = arena.closed ? 0 : arena.heap.allocate(sizeBytes);
             if (address != 0)
             {
                 arena.lockedAllocations++;
@@ -648,9 +661,11 @@ public final class NumaAllocator implements AutoCloseable
         {
             // The region is rounded up to whole pages: count what it maps, and keep to the limit with that.
             arena.largeBytes += region.sizeBytes() - sizeBytes;
-            if (arena.chunkSource.mappedBytes() + arena.largeBytes <= config.bytesLimitPerNode)
+            if (!arena.closed && arena.chunkSource.mappedBytes() + arena.largeBytes <= config.bytesLimitPerNode)
             {
                 arena.lockedAllocations++;
+                // registered under the lock: close() then either sees it or finds the arena closed first
+                largeAllocations.put(region.address(), new LargeAllocation(region, arena));
                 kept = true;
             }
             else
@@ -669,7 +684,6 @@ public final class NumaAllocator implements AutoCloseable
             return 0;
         }
         arena.lastFailure = null;
-        largeAllocations.put(region.address(), new LargeAllocation(region, arena));
         return region.address();
     }
 
@@ -684,7 +698,7 @@ public final class NumaAllocator implements AutoCloseable
         arena.lock.lock();
         try
         {
-            if (arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
+            if (arena.closed || arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
             {
                 return false;
             }
@@ -719,6 +733,10 @@ public final class NumaAllocator implements AutoCloseable
     /** The home arena could not serve: try the others by distance if allowed, else throw with the reason. */
     private long allocateElsewhere(final NodeArena home, final int sizeBytes)
     {
+        if (closed)
+        {
+            throw new IllegalStateException("this NumaAllocator is closed");
+        }
         home.failures.incrementAndGet();
         if (config.fallbackToOtherNodes)
         {
@@ -740,6 +758,27 @@ public final class NumaAllocator implements AutoCloseable
             }
         }
         throw failure(home, sizeBytes);
+    }
+
+    /**
+     * Zeroes a freed slot under its arena's lock, which {@link #close()} takes before it unmaps: a free racing close
+     * must not write to memory that is gone.
+     */
+    private static void scrubSlot(final NodeArena home, final long address, final int sizeBytes)
+    {
+        home.lock.lock();
+        try
+        {
+            if (home.closed)
+            {
+                throw new IllegalStateException("this NumaAllocator is closed");
+            }
+            MemoryScrub.zero(address, sizeBytes);
+        }
+        finally
+        {
+            home.lock.unlock();
+        }
     }
 
     /**
@@ -796,6 +835,10 @@ public final class NumaAllocator implements AutoCloseable
             home.lock.lock();
             try
             {
+                if (home.closed)
+                {
+                    throw new IllegalStateException("this NumaAllocator is closed");
+                }
                 if (scrubOnFree)
                 {
                     scrubRun(home.heap, address);
@@ -848,6 +891,18 @@ public final class NumaAllocator implements AutoCloseable
      * ({@code idleChunksOnly}, the periodic run), or all of them.
      */
     void maintain(final boolean idleChunksOnly)
+    {
+        synchronized (maintenanceLock)
+        {
+            // Two passes at once could both reclaim one ended thread's cache and free its slots twice.
+            if (!closed)
+            {
+                maintainLocked(idleChunksOnly);
+            }
+        }
+    }
+
+    private void maintainLocked(final boolean idleChunksOnly)
     {
         try
         {

@@ -129,6 +129,10 @@ final class ThreadCache
         a.lock.lock();
         try
         {
+            if (a.closed)
+            {
+                return 0; // its chunks are unmapped: the allocator says it is closed
+            }
             a.drainRemoteFreesLocked();
             got = a.heap.allocateBatch(classIndex, refillBuffer, refillSlabs, 0, want);
         }

@@ -1,0 +1,124 @@
+package io.numaslab.allocator;
+
+import io.numaslab.numa.NumaTopology;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Helpers for the tests of races between allocator paths: a fake two-node topology, log capture, lock waits. */
+final class RaceTestSupport
+{
+    private RaceTestSupport() {}
+
+    /** A fake two-node topology: node 0 has the CPUs, both have memory. Only node 0 can really map memory here. */
+    static NumaTopology twoNodes()
+    {
+        try
+        {
+            final Path root = Files.createTempDirectory("fake-sysfs");
+            write(root.resolve("online"), "0-1\n");
+            node(root, 0, "0-1", "10 20");
+            node(root, 1, "", "20 10");
+            return NumaTopology.read(root, null, null);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static void node(final Path root, final int id, final String cpus, final String distances) throws IOException
+    {
+        final Path dir = root.resolve("node" + id);
+        write(dir.resolve("cpulist"), cpus + "\n");
+        write(dir.resolve("meminfo"), "Node " + id + " MemTotal:       8000000 kB\nNode " + id +
+            " MemFree:        7000000 kB\nNode " + id + " MemUsed:        1000000 kB\n");
+        write(dir.resolve("distance"), distances + "\n");
+    }
+
+    private static void write(final Path file, final String text) throws IOException
+    {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+
+    /** Captures the allocator's log records (maintenance failures are only logged). */
+    static final class LogCapture extends Handler implements AutoCloseable
+    {
+        final Logger logger = Logger.getLogger(NumaAllocator.class.getName());
+        final List<LogRecord> records = new ArrayList<>();
+
+        LogCapture()
+        {
+            logger.addHandler(this);
+        }
+
+        @Override
+        public synchronized void publish(final LogRecord record)
+        {
+            records.add(record);
+        }
+
+        synchronized List<String> warnings()
+        {
+            final List<String> out = new ArrayList<>();
+            for (final LogRecord r : records)
+            {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                {
+                    out.add(r.getMessage() + (r.getThrown() != null ? ": " + r.getThrown() : ""));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close()
+        {
+            logger.removeHandler(this);
+        }
+    }
+
+    /** Waits until a thread is blocked entering a monitor (for example the maintenance lock). */
+    static void awaitBlocked(final Thread t) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (t.getState() != Thread.State.BLOCKED)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError(t.getName() + " never blocked on a monitor");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Waits until a thread is spinning for an arena lock. */
+    static void awaitSpinning(final Thread t) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline)
+        {
+            for (final StackTraceElement e : t.getStackTrace())
+            {
+                if (e.getMethodName().equals("lockContended"))
+                {
+                    Thread.sleep(20);
+                    return;
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError(t.getName() + " never blocked on the arena lock");
+    }
+}

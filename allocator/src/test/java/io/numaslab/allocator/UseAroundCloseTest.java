@@ -1,0 +1,114 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+
+class UseAroundCloseTest
+{
+    @Test
+    void trimmingTheThreadCacheAfterCloseIsHarmless()
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).retainedEmptyChunks(0).build();
+        a.free(a.allocate(64)); // the slot stays in this thread's cache
+        a.close();
+        // NodeEventLoops does "if (!isClosed()) trimCurrentThreadCache()": close() can come in between
+        assertDoesNotThrow(a::trimCurrentThreadCache);
+    }
+
+    @Test
+    void anAllocationRacingCloseLeavesNoRegionMappedAfterClose() throws Exception
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+            final NodeArena arena = a.arenas()[0];
+            final long[] got = new long[1];
+            arena.lock.lock();
+            final Thread allocating = new Thread(() ->
+            {
+                try
+                {
+                    got[0] = a.allocate(64); // refill: past the closed check, waits for the lock
+                }
+                catch (final IllegalStateException closed)
+                {
+                    got[0] = -1;
+                }
+            });
+            allocating.start();
+            RaceTestSupport.awaitSpinning(allocating);
+            final Thread closer = new Thread(a::close);
+            closer.start();
+            RaceTestSupport.awaitSpinning(closer);
+            arena.lock.unlock();
+            allocating.join();
+            closer.join();
+            final long mapped = arena.chunkSource.mappedBytes();
+            if (mapped != 0)
+            {
+                throw new AssertionError("round " + round + ": after close() returned, allocate() returned 0x" +
+                    Long.toHexString(got[0]) + " and the arena still has " + mapped + " bytes mapped that nothing " +
+                    "will unmap (isClosed=" + a.isClosed() + ")");
+            }
+        }
+    }
+
+    static boolean isMapped(final long address) throws java.io.IOException
+    {
+        for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/self/maps")))
+        {
+            final String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            if (Long.compareUnsigned(address, Long.parseUnsignedLong(range[0], 16)) >= 0 &&
+                Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void anAllocationThatReturnsAfterCloseDoesNotHandOutUnmappedMemory() throws Exception
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+            a.allocate(100_000); // maps a chunk; the 64-byte class will be carved from it
+            final NodeArena arena = a.arenas()[0];
+            final long[] got = new long[1];
+            arena.lock.lock();
+            final Thread allocating = new Thread(() ->
+            {
+                try
+                {
+                    got[0] = a.allocate(64);
+                }
+                catch (final IllegalStateException closed)
+                {
+                    got[0] = -1;
+                }
+            });
+            allocating.start();
+            RaceTestSupport.awaitSpinning(allocating);
+            final Thread closer = new Thread(a::close);
+            closer.start();
+            RaceTestSupport.awaitSpinning(closer);
+            arena.lock.unlock();
+            closer.join();
+            // close() has returned; if the allocation is still waiting for the lock, it runs after close() for sure
+            boolean afterClose = false;
+            for (final StackTraceElement e : allocating.getStackTrace())
+            {
+                afterClose |= e.getMethodName().equals("lockContended");
+            }
+            allocating.join();
+            if (afterClose && got[0] > 0 && !isMapped(got[0]))
+            {
+                throw new AssertionError("round " + round + ": allocate() returned 0x" + Long.toHexString(got[0]) +
+                    ", which is not mapped: it was carved after close() had returned and unmapped its chunk; writing to it is a SIGSEGV");
+            }
+        }
+    }
+}
