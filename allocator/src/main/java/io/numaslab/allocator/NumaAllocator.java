@@ -355,11 +355,11 @@ public final class NumaAllocator implements AutoCloseable
      */
     public void trimCurrentThreadCache()
     {
+        trimUpperCaches(); // after close too: upper caches drop what they hold of this allocator without freeing it
         if (closed)
         {
-            return; // everything went back to the OS at close
+            return; // its memory went back to the OS at close
         }
-        trimUpperCaches();
         final ThreadCache cache = caches.getIfPresent();
         if (cache != null)
         {
