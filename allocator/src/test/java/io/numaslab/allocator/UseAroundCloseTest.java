@@ -26,23 +26,9 @@ class UseAroundCloseTest
             final NodeArena arena = a.arenas()[0];
             final long[] got = new long[1];
             arena.lock.lock();
-            final Thread allocating = new Thread(() ->
-            {
-                try
-                {
-                    got[0] = a.allocate(64); // refill: past the closed check, waits for the lock
-                }
-                catch (final IllegalStateException closed)
-                {
-                    got[0] = -1;
-                }
-            });
-            allocating.start();
-            RaceTestSupport.awaitSpinning(allocating);
-            final Thread closer = new Thread(a::close);
-            closer.start();
-            RaceTestSupport.awaitSpinning(closer);
-            arena.lock.unlock();
+            final Thread[] racing = allocateWhileClosing(a, arena, got);
+            final Thread allocating = racing[0];
+            final Thread closer = racing[1];
             allocating.join();
             closer.join();
             final long mapped = arena.chunkSource.mappedBytes();
@@ -53,6 +39,35 @@ class UseAroundCloseTest
                     "will unmap (isClosed=" + a.isClosed() + ")");
             }
         }
+    }
+
+    /**
+     * With the arena lock held by the caller: starts a thread that allocates 64 bytes (a refill, so it gets past the
+     * closed check and waits for the lock) and one that closes; releases the lock once both wait for it.
+     *
+     * @return the allocating and the closing thread; {@code got[0]} is the address, or -1 for IllegalStateException.
+     */
+    private static Thread[] allocateWhileClosing(final NumaAllocator a, final NodeArena arena, final long[] got)
+        throws InterruptedException
+    {
+        final Thread allocating = new Thread(() ->
+        {
+            try
+            {
+                got[0] = a.allocate(64);
+            }
+            catch (final IllegalStateException closed)
+            {
+                got[0] = -1;
+            }
+        });
+        allocating.start();
+        RaceTestSupport.awaitSpinning(allocating);
+        final Thread closer = new Thread(a::close, "closer");
+        closer.start();
+        RaceTestSupport.awaitSpinning(closer);
+        arena.lock.unlock();
+        return new Thread[] {allocating, closer};
     }
 
     static boolean isMapped(final long address) throws java.io.IOException
@@ -79,23 +94,9 @@ class UseAroundCloseTest
             final NodeArena arena = a.arenas()[0];
             final long[] got = new long[1];
             arena.lock.lock();
-            final Thread allocating = new Thread(() ->
-            {
-                try
-                {
-                    got[0] = a.allocate(64);
-                }
-                catch (final IllegalStateException closed)
-                {
-                    got[0] = -1;
-                }
-            });
-            allocating.start();
-            RaceTestSupport.awaitSpinning(allocating);
-            final Thread closer = new Thread(a::close);
-            closer.start();
-            RaceTestSupport.awaitSpinning(closer);
-            arena.lock.unlock();
+            final Thread[] racing = allocateWhileClosing(a, arena, got);
+            final Thread allocating = racing[0];
+            final Thread closer = racing[1];
             closer.join();
             // close() has returned; if the allocation is still waiting for the lock, it runs after close() for sure
             boolean afterClose = false;
