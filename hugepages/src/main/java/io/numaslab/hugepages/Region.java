@@ -108,6 +108,10 @@ public final class Region implements AutoCloseable
         if (supported == null)
         {
             supported = probePopulateWrite();
+            if (supported == null)
+            {
+                return false; // the probe could not tell (no page to try it on): this time without, ask again next time
+            }
             populateWriteSupported = supported;
         }
         return supported;
@@ -662,17 +666,31 @@ public final class Region implements AutoCloseable
         }
     }
 
-    private static boolean probePopulateWrite()
+    /**
+     * @return whether the kernel knows MADV_POPULATE_WRITE (EINVAL says it does not), or null if this probe could not
+     *     tell: no page to try it on (mmap failed, e.g. under RLIMIT_AS), or an error of the moment such as ENOMEM,
+     *     which must not make the answer "no" for the life of the process.
+     */
+    private static Boolean probePopulateWrite()
     {
         if (!Mmap.AVAILABLE || !Platform.isLinux())
         {
-            return false;
+            return Boolean.FALSE;
         }
-        final long page = Mmap.mmap(0, SMALL_PAGE_BYTES, Mmap.PROT_READ | Mmap.PROT_WRITE,
-            Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS, -1, 0);
+        final long page;
         try
         {
-            return populateWrite(page, SMALL_PAGE_BYTES) == 0;
+            page = Mmap.mmap(0, SMALL_PAGE_BYTES, Mmap.PROT_READ | Mmap.PROT_WRITE,
+                Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS, -1, 0);
+        }
+        catch (final LastErrorException ex)
+        {
+            return null;
+        }
+        try
+        {
+            final int errno = populateWrite(page, SMALL_PAGE_BYTES);
+            return errno == 0 ? Boolean.TRUE : errno == Errno.EINVAL ? Boolean.FALSE : null;
         }
         finally
         {
