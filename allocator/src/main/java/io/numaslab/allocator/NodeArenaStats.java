@@ -48,7 +48,9 @@ final class NodeArenaStats implements NodeArenaMXBean
 
     static long usedBytes(final NumaAllocator allocator, final NodeArena arena)
     {
-        return arena.heapUsedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena);
+        // Three racy reads: a refill between them (the heap's count up, then the thread's cache) can make the
+        // difference briefly negative; in use is never below 0 (JmxGaugeTest saw -55296 on JDK 25 before the clamp).
+        return Math.max(0, arena.heapUsedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena));
     }
 
     @Override
