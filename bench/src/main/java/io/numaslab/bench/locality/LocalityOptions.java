@@ -1,6 +1,7 @@
 package io.numaslab.bench.locality;
 
 import io.numaslab.bench.tlb.ByteSizes;
+import io.numaslab.bench.tlb.OptionNumbers;
 import io.numaslab.hugepages.PageKind;
 
 import java.util.Locale;
@@ -113,14 +114,14 @@ public record LocalityOptions(
                     fallback = false;
                     break;
                 case "--chase-accesses":
-                    accesses = whole(arg, value(args, ++i, arg));
+                    accesses = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--reps":
-                    reps = whole(arg, value(args, ++i, arg));
+                    reps = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--bandwidth-threads":
                     final String t = value(args, ++i, arg);
-                    threads = t.equals("all") ? 0 : whole(arg, t);
+                    threads = t.equals("all") ? 0 : OptionNumbers.wholeInt(arg, t, USAGE);
                     break;
                 case "--measure-single-node":
                     single = true;
@@ -133,18 +134,6 @@ public record LocalityOptions(
             }
         }
         return new LocalityOptions(size, kind, fallback, accesses, reps, threads, single, json);
-    }
-
-    private static int whole(final String option, final String text)
-    {
-        try
-        {
-            return Integer.parseInt(text);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(option + " needs a whole number, got '" + text + "'\n" + USAGE);
-        }
     }
 
     private static String value(final String[] args, final int index, final String option)

@@ -145,22 +145,22 @@ public record TlbOptions(
                     }
                     break;
                 case "--reps":
-                    reps = whole(arg, value(args, ++i, arg));
+                    reps = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--chase-accesses":
-                    chaseAccesses = whole(arg, value(args, ++i, arg));
+                    chaseAccesses = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--random-accesses":
-                    randomAccesses = whole(arg, value(args, ++i, arg));
+                    randomAccesses = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--seed":
-                    seed = wholeLong(arg, value(args, ++i, arg));
+                    seed = OptionNumbers.wholeLong(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--node":
-                    node = whole(arg, value(args, ++i, arg));
+                    node = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--cpu":
-                    cpu = whole(arg, value(args, ++i, arg));
+                    cpu = OptionNumbers.wholeInt(arg, value(args, ++i, arg), USAGE);
                     break;
                 case "--c-source":
                     cSource = Path.of(value(args, ++i, arg));
@@ -187,23 +187,6 @@ public record TlbOptions(
             throw new IllegalArgumentException("no working-set size is at most --max-size " + maxSize);
         }
         return new TlbOptions(chosen, kinds, patterns, plan, cReference, cSource, node, cpu, json);
-    }
-
-    private static int whole(final String option, final String text)
-    {
-        return Math.toIntExact(wholeLong(option, text));
-    }
-
-    private static long wholeLong(final String option, final String text)
-    {
-        try
-        {
-            return Long.parseLong(text);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(option + " needs a whole number, got '" + text + "'\n" + USAGE);
-        }
     }
 
     private static String value(final String[] args, final int index, final String option)
