@@ -65,6 +65,12 @@ final class NodeArena
         this.retiredRemoteBytesSent = new long[arenaCount];
     }
 
+    /** @return bytes this node has mapped: its chunks' regions and the regions of allocations larger than a chunk. */
+    long mappedBytes()
+    {
+        return chunkSource.mappedBytes() + largeBytes;
+    }
+
     /** Hands a full batch of this node's addresses home. Any thread; lock-free. */
     void sendHome(final RemoteFreeBatch batch)
     {

@@ -37,7 +37,7 @@ final class NodeArenaStats implements NodeArenaMXBean
     @Override
     public long getReservedBytes()
     {
-        return arena.chunkSource.mappedBytes() + allocator.largeBytes(arena);
+        return arena.mappedBytes();
     }
 
     @Override

@@ -602,7 +602,7 @@ public final class NumaAllocator implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("this NumaAllocator is closed");
+            throw closedException();
         }
         if (sizeBytes <= 0 || sizeBytes > config.maxAllocationBytes)
         {
@@ -661,7 +661,7 @@ public final class NumaAllocator implements AutoCloseable
         {
             // The region is rounded up to whole pages: count what it maps, and keep to the limit with that.
             arena.largeBytes += region.sizeBytes() - sizeBytes;
-            if (!arena.closed && arena.chunkSource.mappedBytes() + arena.largeBytes <= config.bytesLimitPerNode)
+            if (!arena.closed && arena.mappedBytes() <= config.bytesLimitPerNode)
             {
                 arena.lockedAllocations++;
                 // registered under the lock: close() then either sees it or finds the arena closed first
@@ -698,7 +698,7 @@ public final class NumaAllocator implements AutoCloseable
         arena.lock.lock();
         try
         {
-            if (arena.closed || arena.chunkSource.mappedBytes() + arena.largeBytes + sizeBytes > config.bytesLimitPerNode)
+            if (arena.closed || arena.mappedBytes() + sizeBytes > config.bytesLimitPerNode)
             {
                 return false;
             }
@@ -726,7 +726,7 @@ public final class NumaAllocator implements AutoCloseable
 
     private String limitReached(final NodeArena arena)
     {
-        return "limit reached: " + (arena.chunkSource.mappedBytes() + arena.largeBytes) + " of " +
+        return "limit reached: " + arena.mappedBytes() + " of " +
             config.bytesLimitPerNode + " bytes mapped on node " + arena.node;
     }
 
@@ -735,7 +735,7 @@ public final class NumaAllocator implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("this NumaAllocator is closed");
+            throw closedException();
         }
         home.failures.incrementAndGet();
         if (config.fallbackToOtherNodes)
@@ -771,7 +771,7 @@ public final class NumaAllocator implements AutoCloseable
         {
             if (home.closed)
             {
-                throw new IllegalStateException("this NumaAllocator is closed");
+                throw closedException();
             }
             MemoryScrub.zero(address, sizeBytes);
         }
@@ -799,6 +799,11 @@ public final class NumaAllocator implements AutoCloseable
         MemoryScrub.zero(address, runBytes);
     }
 
+    private static IllegalStateException closedException()
+    {
+        return new IllegalStateException("this NumaAllocator is closed");
+    }
+
     private void markLiveIfSlot(final long address)
     {
         final Slab slab = chunkTable.slabOf(address);
@@ -815,7 +820,7 @@ public final class NumaAllocator implements AutoCloseable
         if (reason != null && reason.startsWith("limit reached"))
         {
             return new NodeLimitExceededException(arena.node, sizeBytes,
-                arena.chunkSource.mappedBytes() + arena.largeBytes, NodeArenaStats.usedBytes(this, arena),
+                arena.mappedBytes(), NodeArenaStats.usedBytes(this, arena),
                 config.bytesLimitPerNode);
         }
         return new AllocationFailedException(arena.node, sizeBytes, "node " + arena.node + ": cannot allocate " +
@@ -826,7 +831,7 @@ public final class NumaAllocator implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("this NumaAllocator is closed");
+            throw closedException();
         }
         if (chunk != null)
         {
@@ -837,7 +842,7 @@ public final class NumaAllocator implements AutoCloseable
             {
                 if (home.closed)
                 {
-                    throw new IllegalStateException("this NumaAllocator is closed");
+                    throw closedException();
                 }
                 if (scrubOnFree)
                 {
@@ -982,11 +987,6 @@ public final class NumaAllocator implements AutoCloseable
     Collection<ThreadCache> liveCaches()
     {
         return liveCaches;
-    }
-
-    long largeBytes(final NodeArena arena)
-    {
-        return arena.largeBytes;
     }
 
     private static final class LargeAllocation
