@@ -57,13 +57,13 @@ public final class Region implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Region(
-        final long address, final long sizeBytes, final Builder request, final PageKind pageKind,
+        final long address, final long sizeBytes, final Builder request, final int node, final PageKind pageKind,
         final MemoryPolicy policy, final boolean nodeBound, final List<String> fallbackReasons)
     {
         this.address = address;
         this.sizeBytes = sizeBytes;
         this.requestedSizeBytes = request.sizeBytes;
-        this.node = request.node;
+        this.node = node;
         this.requestedPageKind = request.pageKind;
         this.pageKind = pageKind;
         this.policy = policy;
@@ -390,10 +390,10 @@ public final class Region implements AutoCloseable
                 throw new UnsupportedOperationException("cannot map memory: " + Mmap.UNAVAILABLE_REASON);
             }
             final NumaTopology topology = this.topology != null ? this.topology : NumaTopology.read();
-            if (node < 0)
-            {
-                node = topology.hasNode(Numa.currentNode()) ? Numa.currentNode() : topology.nodeIds()[0];
-            }
+            // Resolved here and passed down, not stored: a builder left at "the calling thread's node" keeps meaning
+            // that when it maps again, perhaps on a thread of another node.
+            final int node = this.node >= 0 ? this.node :
+                topology.hasNode(Numa.currentNode()) ? Numa.currentNode() : topology.nodeIds()[0];
             final NumaNode target = topology.node(node);
             if (!target.hasMemory())
             {
@@ -408,7 +408,7 @@ public final class Region implements AutoCloseable
             final List<String> reasons = new ArrayList<>();
             for (PageKind kind = pageKind; kind != null; kind = fallback ? kind.fallback() : null)
             {
-                final Region region = tryMap(kind, reasons);
+                final Region region = tryMap(node, kind, reasons);
                 if (region != null)
                 {
                     if (!reasons.isEmpty())
@@ -422,7 +422,7 @@ public final class Region implements AutoCloseable
                 pageKind + (fallback ? " or smaller pages" : " (fallback off)"), reasons);
         }
 
-        private Region tryMap(final PageKind kind, final List<String> reasons)
+        private Region tryMap(final int node, final PageKind kind, final List<String> reasons)
         {
             final long pageBytes = kind.pageSizeBytes();
             final long length = (sizeBytes + pageBytes - 1) & -pageBytes;
@@ -430,7 +430,7 @@ public final class Region implements AutoCloseable
             {
                 throw new IllegalArgumentException("sizeBytes " + sizeBytes + " is too large to map");
             }
-            final String unavailable = unavailableReason(kind, length);
+            final String unavailable = unavailableReason(node, kind, length);
             if (unavailable != null)
             {
                 reasons.add(kind + ": " + unavailable);
@@ -456,7 +456,7 @@ public final class Region implements AutoCloseable
             }
             try
             {
-                return bindAndPrefault(address, length, kind, reasons);
+                return bindAndPrefault(node, address, length, kind, reasons);
             }
             catch (final RuntimeException | Error ex)
             {
@@ -465,7 +465,7 @@ public final class Region implements AutoCloseable
             }
         }
 
-        private String unavailableReason(final PageKind kind, final long length)
+        private String unavailableReason(final int node, final PageKind kind, final long length)
         {
             if (kind == PageKind.SMALL)
             {
@@ -497,7 +497,8 @@ public final class Region implements AutoCloseable
             return null;
         }
 
-        private Region bindAndPrefault(final long address, final long length, final PageKind kind, final List<String> reasons)
+        private Region bindAndPrefault(final int node, final long address, final long length, final PageKind kind,
+            final List<String> reasons)
         {
             final List<String> notes = new ArrayList<>(reasons);
             final boolean populate = isPopulateWriteSupported();
@@ -557,7 +558,7 @@ public final class Region implements AutoCloseable
                     }
                 }
             }
-            return new Region(address, length, this, kind, effective, bound, notes);
+            return new Region(address, length, this, node, kind, effective, bound, notes);
         }
 
         private void noteOffNodePages(final long address, final long length, final PageKind kind, final List<String> notes)

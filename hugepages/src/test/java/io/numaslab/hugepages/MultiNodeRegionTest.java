@@ -55,6 +55,47 @@ class MultiNodeRegionTest
     }
 
     @Test
+    void aBuilderWithoutANodeMapsOnTheNodeOfEachThreadThatUsesIt() throws Exception
+    {
+        final Region.Builder builder = Region.builder(4 * MIB).pageKind(PageKind.SMALL).fallback(false);
+        for (final int node : topology.memoryNodeIds())
+        {
+            if (topology.node(node).allowedCpus().length == 0)
+            {
+                continue; // a memory-only node: no thread runs there
+            }
+            final int cpu = topology.node(node).allowedCpus()[0];
+            final int[][] placed = new int[1][];
+            final Throwable[] failed = new Throwable[1];
+            final Thread mapper = new Thread(() ->
+            {
+                try
+                {
+                    io.numaslab.numa.Numa.pinCurrentThread(cpu);
+                    try (Region region = builder.map())
+                    {
+                        placed[0] = new int[] {region.node(), region.nodesOfPages()[0],
+                            region.nodesOfPages()[region.nodesOfPages().length - 1]};
+                    }
+                }
+                catch (final Throwable t)
+                {
+                    failed[0] = t;
+                }
+            });
+            mapper.start();
+            mapper.join();
+            if (failed[0] != null)
+            {
+                throw new AssertionError("mapping on a thread pinned to CPU " + cpu + " of node " + node, failed[0]);
+            }
+            assertEquals(node, placed[0][0], "the region's node, mapped from CPU " + cpu);
+            assertEquals(node, placed[0][1], "move_pages of its first page");
+            assertEquals(node, placed[0][2], "move_pages of its last page");
+        }
+    }
+
+    @Test
     void hugetlbOnANodeWhosePoolIsEmptyFallsBackAndTheJvmSurvives()
     {
         final int node = topology.memoryNodeIds()[1];
