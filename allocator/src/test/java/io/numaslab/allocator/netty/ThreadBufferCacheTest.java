@@ -242,20 +242,32 @@ class ThreadBufferCacheTest
     @Test
     void whatOtherThreadsGiveBackIsBoundedAndFreedOnTrim() throws Exception
     {
+        // SIZE is above SMALL_RETURN_MAX_BYTES: bounded by RETURN_LARGE_BUFFERS
+        assertGivenBackAtMost(SIZE, ThreadBufferCache.RETURN_LARGE_BUFFERS);
+    }
+
+    @Test
+    void smallBuffersFillTheWholeReturnQueue() throws Exception
+    {
+        assertGivenBackAtMost(1024, ThreadBufferCache.RETURN_QUEUE_CAPACITY);
+    }
+
+    private void assertGivenBackAtMost(final int sizeBytes, final int bound) throws Exception
+    {
         final long before = used();
-        final int count = 2 * ThreadBufferCache.RETURN_QUEUE_CAPACITY;
+        final int count = 2 * bound;
         final List<ByteBuf> bufs = new ArrayList<>();
         for (int i = 0; i < count; i++)
         {
-            bufs.add(alloc.directBuffer(SIZE));
+            bufs.add(alloc.directBuffer(sizeBytes));
         }
         onAnotherThread(() ->
         {
             bufs.forEach(ByteBuf::release);
             numa.trimCurrentThreadCache();
         });
-        assertEquals(before + (long)ThreadBufferCache.RETURN_QUEUE_CAPACITY * SIZE, used(),
-            "up to the bound in flight, the rest freed");
+        assertEquals(before + (long)bound * sizeBytes, used(), "up to the bound in flight, the rest freed");
+        assertEquals((long)bound * sizeBytes, ThreadBufferCache.bytesKept(numa), "what waits in the return queue");
         numa.trimCurrentThreadCache();
         assertEquals(0, ThreadBufferCache.bytesKept(numa));
         assertEquals(before, used());

@@ -7,11 +7,15 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Control;
 
@@ -28,6 +32,11 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *       its buffer objects (numaslab's cross-thread path does this plus Netty's own bookkeeping). No such allocator
  *       can be faster in that benchmark than this row: the object's cache lines go to the other core and back.</li>
  *   <li>{@code newObject}: a new object per buffer and no way back (12 B/op of garbage): only the handoff.</li>
+ *   <li>{@code recycledObjectBatch}: the floor under {@code crossThreadBatch}. The objects go over in arrays of
+ *       {@value ByteBufAllocatorBenchmark.BatchHandoff#BATCH}, as there, and come back in the same arrays, so that
+ *       the allocating thread finds them again at no cost beyond the array's trip home. That is cheaper than any
+ *       allocator can be, since none gets the caller's arrays back. What remains is each object's cache line going
+ *       to the releasing core for its compare-and-swap and back for its next use.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +62,85 @@ public class HandoffFloorBenchmark
     {
         final SpscArrayQueue<Token> handoff = new SpscArrayQueue<>(1024);
         final MpscArrayQueue<Token> back = new MpscArrayQueue<>(2048);
+    }
+
+    /** Arrays of tokens to the releasing thread ({@code full}) and back with the same tokens ({@code back}). */
+    @State(Scope.Group)
+    public static class BatchQueues
+    {
+        static final int BATCH = ByteBufAllocatorBenchmark.BatchHandoff.BATCH;
+        static final int ARRAYS = ByteBufAllocatorBenchmark.BatchHandoff.ARRAYS;
+        final SpscArrayQueue<Token[]> full = new SpscArrayQueue<>(ARRAYS);
+        final SpscArrayQueue<Token[]> back = new SpscArrayQueue<>(ARRAYS);
+
+        @Setup(Level.Trial)
+        public void makeArrays()
+        {
+            for (int i = 0; i < ARRAYS; i++)
+            {
+                final Token[] batch = new Token[BATCH];
+                for (int k = 0; k < BATCH; k++)
+                {
+                    batch[k] = new Token();
+                }
+                back.offer(batch);
+            }
+        }
+
+        @TearDown(Level.Iteration)
+        public void returnLeftovers()
+        {
+            Token[] batch;
+            while ((batch = full.poll()) != null)
+            {
+                back.offer(batch);
+            }
+        }
+    }
+
+    @Benchmark
+    @Group("recycledObjectBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BatchQueues.BATCH)
+    public boolean allocateRecycledBatch(final BatchQueues queues, final Control control)
+    {
+        final Token[] batch = SpinHandoff.poll(queues.back, control);
+        if (batch == null)
+        {
+            return false;
+        }
+        for (final Token token : batch)
+        {
+            token.readerIndex = 0;
+            token.writerIndex = 0;
+            Token.REF_CNT.lazySet(token, 1);
+        }
+        if (!SpinHandoff.offer(queues.full, batch, control))
+        {
+            queues.back.offer(batch);
+            return false;
+        }
+        return true;
+    }
+
+    @Benchmark
+    @Group("recycledObjectBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BatchQueues.BATCH)
+    public int releaseRecycledBatch(final BatchQueues queues, final Control control)
+    {
+        final Token[] batch = SpinHandoff.poll(queues.full, control);
+        if (batch == null)
+        {
+            return 0;
+        }
+        int released = 0;
+        for (final Token token : batch)
+        {
+            released += Token.REF_CNT.compareAndSet(token, 1, 0) ? 1 : 0;
+        }
+        queues.back.offer(batch);
+        return released;
     }
 
     @Benchmark
