@@ -554,14 +554,15 @@ public final class Region implements AutoCloseable
                     touchEveryPage(address, length, kind.isHugetlb() ? kind.pageSizeBytes() : SMALL_PAGE_BYTES);
                     if (kind.isHugetlb() && bound)
                     {
-                        noteOffNodePages(address, length, kind, notes);
+                        noteOffNodePages(node, address, length, kind, notes);
                     }
                 }
             }
             return new Region(address, length, this, node, kind, effective, bound, notes);
         }
 
-        private void noteOffNodePages(final long address, final long length, final PageKind kind, final List<String> notes)
+        private void noteOffNodePages(final int node, final long address, final long length, final PageKind kind,
+            final List<String> notes)
         {
             int offNode = 0;
             final int[] nodes = Numa.nodesOfPages(address, length, kind.pageSizeBytes());
