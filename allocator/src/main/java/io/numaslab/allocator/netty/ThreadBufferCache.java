@@ -166,13 +166,18 @@ final class ThreadBufferCache
         int n = (int)state[COUNTS_INDEX + classIndex];
         if (n == 0)
         {
-            final MpscArrayQueue<NumaByteBuf> returned =
-                SizeClasses.sizeOfClass(classIndex) <= SMALL_RETURN_MAX_BYTES ? returnedSmall : returnedLarge;
-            if (returned.isEmpty())
+            // Both queues, not only this class's: a thread that takes only small buffers still moves on the large
+            // ones others gave back to it, rather than leave them waiting for a trim that a busy thread never gets.
+            final boolean noSmall = returnedSmall.isEmpty();
+            if (noSmall && returnedLarge.isEmpty())
             {
                 return null;
             }
-            drainReturned(returned, BUFFERS_PER_CLASS, true, null);
+            if (!noSmall)
+            {
+                drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, null);
+            }
+            drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, null);
             n = (int)state[COUNTS_INDEX + classIndex];
             if (n == 0)
             {

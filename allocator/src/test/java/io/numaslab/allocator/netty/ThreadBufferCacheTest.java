@@ -252,6 +252,30 @@ class ThreadBufferCacheTest
         assertGivenBackAtMost(1024, ThreadBufferCache.RETURN_QUEUE_CAPACITY);
     }
 
+    @Test
+    void largeBuffersGivenBackMoveOnWhileTheThreadTakesOnlySmallOnes() throws Exception
+    {
+        final long before = used();
+        final int large = 20;
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < large; i++)
+        {
+            bufs.add(alloc.directBuffer(SIZE));
+        }
+        onAnotherThread(() -> bufs.forEach(ByteBuf::release));
+        assertEquals(before + (long)large * SIZE, used(), "all 20 in flight back to this thread");
+        // Three small buffers, none released: each finds its stack empty and drains what came back. The first
+        // drain fills the large class's stack (8); the next ones free what does not fit.
+        final List<ByteBuf> small = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+        {
+            small.add(alloc.directBuffer(1024));
+        }
+        assertEquals(before + (long)ThreadBufferCache.BUFFERS_PER_CLASS * SIZE + 3 * 1024, used(),
+            "8 large kept on their stack, the other 12 freed");
+        small.forEach(ByteBuf::release);
+    }
+
     private void assertGivenBackAtMost(final int sizeBytes, final int bound) throws Exception
     {
         final long before = used();
