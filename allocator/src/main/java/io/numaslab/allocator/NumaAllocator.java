@@ -101,10 +101,14 @@ public final class NumaAllocator implements AutoCloseable
      * <p>
      * A plain read is enough for what {@code close()} promises. A thread that synchronizes with the closing thread
      * (join, a lock, a queue, any happens-before) sees {@code true} and gets an {@code IllegalStateException}. A
-     * thread racing {@code close()} may pass the fast-path check with a volatile read too, and each fast path ends
-     * where a stale read stops: a free's live-mark exchange is a volatile access that later reads cannot move above,
-     * and an allocation that runs out of cached slots takes the arena's lock, under which every path that maps,
-     * carves or touches native memory re-checks {@code NodeArena.closed}.
+     * thread racing {@code close()} may pass the fast-path check with a volatile read too, and gets addresses that
+     * are unmapped a moment later: using the allocator while closing it is the caller's race either way (its live
+     * buffers are unmapped too). What the plain read changes is how long the race lasts. In a loop that frees, the
+     * live-mark exchange is a volatile access that the next read cannot move above. In a loop that only allocates,
+     * C2 may read the flag once for the loop, so the loop may take every slot its thread's cache holds of that class
+     * (at most {@link Builder#threadCacheSlotsPerClass(int)}) rather than one. When the cache runs out, the refill
+     * takes the arena's lock, under which every path that maps, carves or touches native memory re-checks
+     * {@code NodeArena.closed}.
      */
     private boolean closed;
     private final boolean scrubOnFree;
