@@ -176,12 +176,20 @@ public final class NumaslabCommand
         try (Region region = Region.builder(DEMO_REGION_BYTES).node(node).pageKind(kind).map())
         {
             final RegionBacking backing = region.backing();
-            final Map<Integer, Long> numaMaps = NumaMaps.pagesPerNode(region.address(), region.sizeBytes());
+            String numaMaps;
+            try
+            {
+                numaMaps = describeCounts(NumaMaps.pagesPerNode(region.address(), region.sizeBytes()));
+            }
+            catch (final IllegalStateException merged)
+            {
+                numaMaps = "merged with a neighbouring mapping";
+            }
             return "| " + node + " | " + kind + " | " + region.pageKind() + " (" +
                 HugePagePool.describeSize(region.sizeBytes()) + ") | " +
                 (backing.kernelPageSizeBytes() > 0 ? HugePagePool.describeSize(backing.kernelPageSizeBytes()) : "n/a") +
                 " | " + HugePagePool.describeSize(backing.hugePageBytes()) + " | " +
-                describeCounts(region.pagesPerNode()) + " | " + describeCounts(numaMaps) + " | " +
+                describeCounts(region.pagesPerNode()) + " | " + numaMaps + " | " +
                 (region.fallbackReasons().isEmpty() ? "" : String.join("; ", region.fallbackReasons())) + " |";
         }
         catch (final RegionMappingException | IllegalArgumentException ex)

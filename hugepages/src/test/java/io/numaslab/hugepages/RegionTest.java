@@ -45,6 +45,22 @@ class RegionTest
     }
 
     @Test
+    void numaMapsCountsAWholeRegionAndRefusesHalfOfOne()
+    {
+        TestEnvironment.requireLinux();
+        assumeTrue(Files.isReadable(NumaMaps.SELF), "needs /proc/self/numa_maps");
+
+        try (Region region = Region.builder(8 * MIB).node(0).pageKind(PageKind.SMALL).fallback(false).map())
+        {
+            assertEquals(region.pagesPerNode(), NumaMaps.pagesPerNode(region.address(), region.sizeBytes()),
+                "numa_maps and move_pages agree on the whole region");
+            // one mapping, half of it asked for: numa_maps has one count for the whole mapping
+            assertThrows(IllegalStateException.class,
+                () -> NumaMaps.pagesPerNode(region.address() + 4 * MIB, 4 * MIB));
+        }
+    }
+
+    @Test
     void thpRegionShowsAnonHugePages()
     {
         TestEnvironment.requireLinux();

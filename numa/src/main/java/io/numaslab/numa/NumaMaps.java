@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,6 +20,8 @@ public final class NumaMaps
 {
     /** Where the calling process's numa_maps live. */
     public static final Path SELF = Paths.get("/proc/self/numa_maps");
+    /** Where the calling process's mappings and their end addresses are listed. */
+    private static final Path MAPS = Paths.get("/proc/self/maps");
 
     private NumaMaps()
     {
@@ -66,24 +69,87 @@ public final class NumaMaps
     }
 
     /**
-     * Pages present per node in the mappings that start inside {@code [address, address + lengthBytes)}.
+     * Pages present per node in the mappings inside {@code [address, address + lengthBytes)}.
+     * <p>
+     * numa_maps counts pages per mapping, and the kernel merges neighbouring mappings of the same kind and policy
+     * into one. Where a mapping reaches both inside and outside the range, its counts cannot be split by address,
+     * so this throws rather than count pages of the neighbours or leave the range's own out. Each mapping's end comes
+     * from {@code /proc/self/maps}, read just after numa_maps. {@link Numa#nodesOfPages} answers per page instead.
      *
-     * @param address     start of the range (a mapping start, e.g. a region's address).
+     * @param address     start of the range (e.g. a region's address).
      * @param lengthBytes length of the range.
      * @return node id to pages, in node order; empty if nothing is mapped there or there is no numa_maps.
+     * @throws IllegalStateException if a mapping reaches both inside and outside the range.
+     * @throws UncheckedIOException  if numa_maps exists but it or {@code /proc/self/maps} cannot be read.
      */
     public static Map<Integer, Long> pagesPerNode(final long address, final long lengthBytes)
     {
-        final Map<Integer, Long> total = new TreeMap<>();
-        for (final Entry e : readSelf())
+        final List<Entry> entries = readSelf();
+        if (entries.isEmpty())
         {
-            if (Long.compareUnsigned(e.startAddress(), address) >= 0 &&
-                Long.compareUnsigned(e.startAddress(), address + lengthBytes) < 0)
+            return new TreeMap<>();
+        }
+        try
+        {
+            return pagesPerNode(entries, mappingEnds(Files.readAllLines(MAPS)), address, lengthBytes);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + MAPS, ex);
+        }
+    }
+
+    /**
+     * {@link #pagesPerNode(long, long)} over entries already read.
+     *
+     * @param endByStart each mapping's end address by its start address, from {@link #mappingEnds(List)}; a mapping
+     *                   missing there (unmapped between the two reads) counts as ending just after its start.
+     */
+    static Map<Integer, Long> pagesPerNode(final List<Entry> entries, final Map<Long, Long> endByStart,
+        final long address, final long lengthBytes)
+    {
+        final long end = address + lengthBytes;
+        final Map<Integer, Long> total = new TreeMap<>();
+        for (final Entry e : entries)
+        {
+            final long start = e.startAddress();
+            final long mappingEnd = endByStart.getOrDefault(start, start + 1);
+            if (Long.compareUnsigned(start, end) >= 0 || Long.compareUnsigned(mappingEnd, address) <= 0)
             {
-                e.pagesPerNode().forEach((node, pages) -> total.merge(node, pages, Long::sum));
+                continue;
             }
+            if (Long.compareUnsigned(start, address) < 0 || Long.compareUnsigned(mappingEnd, end) > 0)
+            {
+                throw new IllegalStateException("numa_maps cannot count the pages of [0x" + Long.toHexString(address) +
+                    ", 0x" + Long.toHexString(end) + "): the mapping [0x" + Long.toHexString(start) + ", 0x" +
+                    Long.toHexString(mappingEnd) + ") reaches outside it (the kernel merges neighbouring mappings " +
+                    "of the same kind); Numa.nodesOfPages answers per page");
+            }
+            e.pagesPerNode().forEach((node, pages) -> total.merge(node, pages, Long::sum));
         }
         return total;
+    }
+
+    /**
+     * Parses {@code /proc/self/maps} lines ({@code 7f1c40000000-7f1c40200000 rw-p ...}).
+     *
+     * @param lines the file's lines.
+     * @return each mapping's end address by its start address.
+     */
+    static Map<Long, Long> mappingEnds(final List<String> lines)
+    {
+        final Map<Long, Long> ends = new HashMap<>();
+        for (final String line : lines)
+        {
+            final int dash = line.indexOf('-');
+            final int space = line.indexOf(' ');
+            if (dash > 0 && space > dash)
+            {
+                ends.put(Long.parseUnsignedLong(line.substring(0, dash), 16),
+                    Long.parseUnsignedLong(line.substring(dash + 1, space), 16));
+            }
+        }
+        return ends;
     }
 
     /**
