@@ -134,7 +134,7 @@ final class ThreadBufferCache
         this.buffers = new NumaByteBuf[0];
         this.ownerState = newOwnerState();
         this.returnedSmall = new MpscArrayQueue<>(2);
-        this.returnedLarge = returnedSmall;
+        this.returnedLarge = new MpscArrayQueue<>(2);
         this.ended = true;
     }
 
@@ -395,12 +395,9 @@ final class ThreadBufferCache
                 {
                     sum += buf.slotBytes();
                 }
-                if (cache.returnedLarge != cache.returnedSmall)
+                for (final NumaByteBuf buf : cache.returnedLarge)
                 {
-                    for (final NumaByteBuf buf : cache.returnedLarge)
-                    {
-                        sum += buf.slotBytes();
-                    }
+                    sum += buf.slotBytes();
                 }
             }
         }
