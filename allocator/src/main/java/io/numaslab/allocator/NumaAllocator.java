@@ -831,6 +831,27 @@ public final class NumaAllocator implements AutoCloseable
         MemoryScrub.zero(address, runBytes);
     }
 
+    /**
+     * Frees, under its arena's lock, a slot that {@link #freeSlow} met where the caller's lookup had found no slab:
+     * only if it is handed out (live), not if it sits free or in a thread cache.
+     */
+    private void freeCarvedSlotLocked(final NodeArena home, final Slab slab, final long address)
+    {
+        final int slot = slab.slotIndexOf(address);
+        if (slab.heap() != home.heap || slot < 0 || !slab.clearLive(slot))
+        {
+            throw new InvalidFreeException(address, slot < 0 ?
+                "not the start of a " + slab.slotSizeBytes() + "-byte slot (interior pointer)" :
+                "not allocated: a page run freed already, its pages since carved into " +
+                    slab.slotSizeBytes() + "-byte slots (double free)");
+        }
+        if (scrubOnFree)
+        {
+            MemoryScrub.zero(address, slab.slotSizeBytes());
+        }
+        home.heap.free(slab, slot);
+    }
+
     private static IllegalStateException closedException()
     {
         return new IllegalStateException("this NumaAllocator is closed");
@@ -876,11 +897,23 @@ public final class NumaAllocator implements AutoCloseable
                 {
                     throw closedException();
                 }
-                if (scrubOnFree)
+                final Slab slab = chunkTable.slabOf(address);
+                if (slab != null)
                 {
-                    scrubRun(home.heap, address);
+                    // No slab was here when the caller looked, but one has been carved here since: the page run
+                    // that was here is free already (this is its second free), and the address is a slot now.
+                    // Its live mark decides, as on the fast path: the heap's bitmap alone would also free a slot
+                    // that sits in a thread cache, and hand it out twice.
+                    freeCarvedSlotLocked(home, slab, address);
                 }
-                home.heap.free(address);
+                else
+                {
+                    if (scrubOnFree)
+                    {
+                        scrubRun(home.heap, address);
+                    }
+                    home.heap.free(address);
+                }
                 home.lockedFrees++;
             }
             finally

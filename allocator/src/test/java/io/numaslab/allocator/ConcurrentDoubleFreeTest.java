@@ -1,20 +1,26 @@
 package io.numaslab.allocator;
 
+import io.numaslab.hugepages.PageKind;
 import io.numaslab.slab.InvalidFreeException;
+import io.numaslab.slab.SizeClasses;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two threads free the same address at the same instant, over and over: exactly one free of each address must
- * succeed and the other must throw, or the slot would go into two thread caches and be handed out twice.
+ * succeed and the other must throw, or the slot would go into two thread caches and be handed out twice. And a
+ * second free of a page run that waits for the arena's lock while the run's pages become a slab must not free the
+ * slot now at that address.
  */
 class ConcurrentDoubleFreeTest
 {
@@ -83,6 +89,47 @@ class ConcurrentDoubleFreeTest
             {
                 assertTrue(handedOut.add(allocator.allocate(SIZE_BYTES)), "an address handed out twice");
             }
+        }
+    }
+
+    @Test
+    void aSecondFreeOfAPageRunWhosePagesWereCarvedIntoSlotsMeanwhileIsRefused() throws Exception
+    {
+        try (NumaAllocator allocator = NumaAllocator.builder().pageKind(PageKind.SMALL).jmx(false)
+            .maintenanceInterval(Duration.ofHours(1)).build())
+        {
+            final NodeArena arena = allocator.arenas()[0];
+            final long run = allocator.allocate(128 * 1024); // a page run: above the largest size class
+            allocator.free(run);
+            final AtomicReference<Throwable> secondFree = new AtomicReference<>();
+            final Thread freer = new Thread(() ->
+            {
+                try
+                {
+                    allocator.free(run);
+                }
+                catch (final Throwable t)
+                {
+                    secondFree.set(t);
+                }
+            }, "second-free");
+            final int classIndex = SizeClasses.classIndexOf(64);
+            arena.lock.lock();
+            try
+            {
+                freer.start();
+                RaceTestSupport.awaitSpinning(freer); // found no slab at the address, waits for the lock
+                // What a thread cache's refill does: slots carved from the run's pages, taken but not yet live.
+                final long slot = arena.heap.allocate(64);
+                assertEquals(run, slot, "the slab was carved where the run was (first fit)");
+            }
+            finally
+            {
+                arena.lock.unlock();
+            }
+            freer.join();
+            assertInstanceOf(InvalidFreeException.class, secondFree.get(), "the second free of the run");
+            assertEquals(1, arena.heap.usedSlots(classIndex), "the cached slot is still taken, not free twice");
         }
     }
 }
