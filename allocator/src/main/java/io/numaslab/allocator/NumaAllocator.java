@@ -136,6 +136,12 @@ public final class NumaAllocator implements AutoCloseable
                 throw new IllegalArgumentException("node " + node.id() + " has no memory; nodes with memory: " +
                     CpuList.format(topology.memoryNodeIds()));
             }
+            if (!node.isMemoryAllowed())
+            {
+                throw new IllegalArgumentException("node " + node.id() + " is outside this process's cpuset " +
+                    "(Mems_allowed_list in /proc/self/status); nodes this process may use: " +
+                    CpuList.format(topology.memoryNodeIds()));
+            }
             if (arenasByNode[node.id()] != null)
             {
                 throw new IllegalArgumentException("node " + node.id() + " is listed twice");
@@ -681,10 +687,12 @@ public final class NumaAllocator implements AutoCloseable
         {
             region = Region.builder(sizeBytes).node(arena.node).pageKind(config.pageKind).map();
         }
-        catch (final RegionMappingException ex)
+        catch (final RuntimeException ex)
         {
+            // RegionMappingException, or anything else map() met (a node outside the cpuset, /sys unreadable): the
+            // reservation goes, or the node's mapped bytes would grow by every failed attempt.
             unreserveLarge(arena, sizeBytes);
-            arena.lastFailure = ex.getMessage();
+            arena.lastFailure = describeMappingFailure(ex);
             return 0;
         }
         boolean kept = false;
@@ -850,6 +858,12 @@ public final class NumaAllocator implements AutoCloseable
             MemoryScrub.zero(address, slab.slotSizeBytes());
         }
         home.heap.free(slab, slot);
+    }
+
+    /** @return why mapping failed, for an {@link AllocationFailedException}: the exception's own words. */
+    static String describeMappingFailure(final RuntimeException ex)
+    {
+        return ex instanceof RegionMappingException ? ex.getMessage() : "cannot map: " + ex;
     }
 
     private static IllegalStateException closedException()

@@ -2,7 +2,6 @@ package io.numaslab.allocator;
 
 import io.numaslab.hugepages.PageKind;
 import io.numaslab.hugepages.Region;
-import io.numaslab.hugepages.RegionMappingException;
 import io.numaslab.slab.ChunkSource;
 
 import java.util.ArrayDeque;
@@ -134,9 +133,11 @@ final class RegionChunkSource implements ChunkSource
         {
             region = Region.builder(size).node(node).pageKind(pageKind).alignmentBytes(chunkSizeBytes).map();
         }
-        catch (final RegionMappingException ex)
+        catch (final RuntimeException ex)
         {
-            lastFailure = ex.getMessage();
+            // RegionMappingException, or say a node outside the process's cpuset, or /sys unreadable: a failure to
+            // map like any other, so that the arena reports it, falls back if configured, and its counts stay right.
+            lastFailure = NumaAllocator.describeMappingFailure(ex);
             return false;
         }
         if (nodeMappedBytes + region.sizeBytes() > limitBytes)

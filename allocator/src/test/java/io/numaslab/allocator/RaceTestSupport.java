@@ -20,13 +20,24 @@ final class RaceTestSupport
     /** A fake two-node topology: node 0 has the CPUs, both have memory. Only node 0 can really map memory here. */
     static NumaTopology twoNodes()
     {
+        return twoNodes(1, null);
+    }
+
+    /**
+     * A fake two-node topology: node 0 has the CPUs, both have memory.
+     *
+     * @param secondNode      the second node's id; one no machine has (say 200) makes every mapping on it fail.
+     * @param allowedMemNodes the nodes whose memory the process may use (its cpuset), or null for all.
+     */
+    static NumaTopology twoNodes(final int secondNode, final int[] allowedMemNodes)
+    {
         try
         {
             final Path root = Files.createTempDirectory("fake-sysfs");
-            write(root.resolve("online"), "0-1\n");
+            write(root.resolve("online"), "0," + secondNode + "\n");
             node(root, 0, "0-1", "10 20");
-            node(root, 1, "", "20 10");
-            return NumaTopology.read(root, null, null);
+            node(root, secondNode, "", "20 10");
+            return NumaTopology.read(root, null, allowedMemNodes);
         }
         catch (final IOException ex)
         {

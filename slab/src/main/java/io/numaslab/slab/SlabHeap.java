@@ -165,9 +165,11 @@ public final class SlabHeap
      * @param out        receives the addresses
      * @param offset     index in {@code out} of the first address
      * @param max        how many addresses to allocate at most, 0 or more
-     * @return how many were allocated: {@code max}, or fewer only if the chunk source ran out of chunks
+     * @return how many were allocated: {@code max}, or fewer only if the chunk source ran out of chunks or threw
+     *         after some were allocated
      * @throws IllegalArgumentException  if the class index is out of range
      * @throws IndexOutOfBoundsException if {@code [offset, offset + max)} is not inside {@code out}
+     * @throws RuntimeException          what the chunk source threw, if it threw before any slot was allocated
      */
     public int allocateBatch(final int classIndex, final long[] out, final int offset, final int max)
     {
@@ -196,7 +198,21 @@ public final class SlabHeap
         int filled = 0;
         while (filled < max)
         {
-            final Slab slab = slabWithFreeSlot(classIndex);
+            final Slab slab;
+            try
+            {
+                slab = slabWithFreeSlot(classIndex);
+            }
+            catch (final RuntimeException chunkSourceFailed)
+            {
+                if (filled == 0)
+                {
+                    throw chunkSourceFailed;
+                }
+                // The slots taken so far are counted as used: hand them over, or nobody could ever free them. The
+                // next batch meets the failure again, with nothing taken.
+                break;
+            }
             if (slab == null)
             {
                 break;

@@ -20,6 +20,8 @@ final class FakeChunkSource implements ChunkSource
     private long nextNewAddress = FIRST_BASE_ADDRESS;
     long acquires;
     long releases;
+    /** If positive, the acquire that throws (1 for the first): a source whose mapping fails unexpectedly. */
+    long throwingAcquire;
 
     FakeChunkSource(final int chunkSizeBytes, final int maxOutstandingChunks)
     {
@@ -41,6 +43,10 @@ final class FakeChunkSource implements ChunkSource
     @Override
     public long acquireChunk()
     {
+        if (acquires + 1 == throwingAcquire)
+        {
+            throw new IllegalStateException("acquire " + throwingAcquire + " fails");
+        }
         if (outstanding.size() >= maxOutstandingChunks)
         {
             return 0;

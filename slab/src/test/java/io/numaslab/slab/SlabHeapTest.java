@@ -457,4 +457,27 @@ class SlabHeapTest
         assertEquals(0, small.chunkCount());
         assertEquals(0, smallSource.outstandingChunks());
     }
+
+    @Test
+    void aBatchWhoseChunkSourceThrowsHandsOverTheSlotsItTookBefore()
+    {
+        final int c = SizeClasses.classIndexOf(65536);
+        source.throwingAcquire = 2;
+        final long[] out = new long[CHUNK / 65536 + 10];
+        final int taken = heap.allocateBatch(c, out, 0, out.length);
+        assertTrue(taken > 0 && taken < out.length, "taken " + taken);
+        assertEquals(taken, heap.usedSlots(c), "every slot counted as used is one the caller got");
+        for (int i = 0; i < taken; i++)
+        {
+            heap.free(out[i]);
+        }
+        assertEquals(0, heap.usedSlots(c));
+
+        final FakeChunkSource failsAtOnce = FakeChunkSource.unlimited(CHUNK);
+        failsAtOnce.throwingAcquire = 1;
+        final SlabHeap empty = new SlabHeap(failsAtOnce, new ChunkTable(CHUNK), 0);
+        assertThrows(IllegalStateException.class, () -> empty.allocateBatch(c, out, 0, out.length),
+            "a batch that took nothing says why");
+        assertEquals(0, empty.usedSlots(c));
+    }
 }
