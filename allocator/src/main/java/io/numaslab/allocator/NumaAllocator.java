@@ -152,6 +152,8 @@ public final class NumaAllocator implements AutoCloseable
         }
         this.maxRunBytes = config.chunkSizeBytes;
         this.maxCachedSizeBytes = Math.min(SizeClasses.MAX_SMALL_SIZE_BYTES, config.maxAllocationBytes);
+        // Before anything is registered: a Duration too long for a long of nanoseconds (292 years) means never.
+        final long intervalNanos = saturatedNanos(config.maintenanceInterval);
         final int id = INSTANCES.incrementAndGet();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r ->
         {
@@ -168,7 +170,6 @@ public final class NumaAllocator implements AutoCloseable
             maintenance.shutdownNow(); // nothing is mapped yet: the thread is all there is to give back
             throw ex;
         }
-        final long intervalNanos = config.maintenanceInterval.toNanos();
         maintenance.scheduleWithFixedDelay(() -> maintain(true), intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
         if (!Numa.isSupported())
         {
@@ -294,8 +295,8 @@ public final class NumaAllocator implements AutoCloseable
         final LargeAllocation large = largeAllocations.get(address);
         if (large == null)
         {
-            throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) +
-                "): not allocated by this NumaAllocator");
+            throw new IllegalArgumentException("usableSize(0x" + Long.toHexString(address) + "): " +
+                notALargeAllocation(address));
         }
         return (int)Math.min(Integer.MAX_VALUE, large.region.sizeBytes());
     }
@@ -860,6 +861,36 @@ public final class NumaAllocator implements AutoCloseable
         home.heap.free(slab, slot);
     }
 
+    /**
+     * Why an address in no chunk is not one to free: inside a live region of its own (an interior pointer), or
+     * nothing of this allocator's. Error path only: it looks through every such region.
+     */
+    private String notALargeAllocation(final long address)
+    {
+        for (final LargeAllocation large : largeAllocations.values())
+        {
+            final long start = large.region.address();
+            if (address > start && address - start < large.region.sizeBytes())
+            {
+                return "not the start of an allocation (interior pointer): it is " + (address - start) +
+                    " bytes into the " + large.region.sizeBytes() + "-byte region at 0x" + Long.toHexString(start);
+            }
+        }
+        return "not allocated by this NumaAllocator (or already freed)";
+    }
+
+    private static long saturatedNanos(final Duration duration)
+    {
+        try
+        {
+            return duration.toNanos();
+        }
+        catch (final ArithmeticException tooLong)
+        {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** @return why mapping failed, for an {@link AllocationFailedException}: the exception's own words. */
     static String describeMappingFailure(final RuntimeException ex)
     {
@@ -939,7 +970,7 @@ public final class NumaAllocator implements AutoCloseable
         final LargeAllocation large = largeAllocations.remove(address);
         if (large == null)
         {
-            throw new InvalidFreeException(address, "not allocated by this NumaAllocator (or already freed)");
+            throw new InvalidFreeException(address, notALargeAllocation(address));
         }
         large.region.close();
         large.arena.lock.lock();

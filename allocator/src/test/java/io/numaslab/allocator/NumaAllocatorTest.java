@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -258,6 +259,34 @@ class NumaAllocatorTest
         final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(address + 16));
         assertTrue(ex.getMessage().contains("interior pointer"), ex.getMessage());
         a.free(address);
+    }
+
+    @Test
+    void anInteriorPointerIntoARegionOfItsOwnIsCalledOne()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
+        final long address = a.allocate(5 << 20);
+        final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(address + 4096));
+        assertTrue(ex.getMessage().contains("interior pointer") && ex.getMessage().contains("4096 bytes into"),
+            ex.getMessage());
+        final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+            () -> a.usableSize(address + 4096));
+        assertTrue(size.getMessage().contains("interior pointer"), size.getMessage());
+        a.free(address);
+    }
+
+    @Test
+    void aMaintenanceIntervalTooLongForNanosecondsMeansNeverAndLeavesNothingRegistered() throws Exception
+    {
+        final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        final List<ObjectName> names;
+        try (NumaAllocator a = NumaAllocator.builder().maintenanceInterval(ChronoUnit.FOREVER.getDuration()).build())
+        {
+            a.free(a.allocate(64));
+            names = a.mxBeanNames();
+            assertFalse(names.isEmpty());
+        }
+        names.forEach(n -> assertFalse(server.isRegistered(n), n.toString()));
     }
 
     @Test
