@@ -53,6 +53,15 @@ final class NodeArenaStats implements NodeArenaMXBean
         return Math.max(0, arena.heapUsedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena));
     }
 
+    /**
+     * @return bytes of the arena's chunks still handed out (slots and page runs), without its regions of their own.
+     *         Under the arena's lock.
+     */
+    static long chunkBytesHandedOutLocked(final NumaAllocator allocator, final NodeArena arena)
+    {
+        return Math.max(0, arena.heap.usedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena));
+    }
+
     @Override
     public long getEmptyChunkBytes()
     {

@@ -512,8 +512,13 @@ public final class NumaAllocator implements AutoCloseable
     }
 
     /**
-     * Unmaps every region, stops the maintenance thread and unregisters the MXBeans. Memory not yet freed is gone;
-     * addresses must not be used afterwards. Closing twice is harmless.
+     * Unmaps every region, stops the maintenance thread and unregisters the MXBeans. Closing twice is harmless.
+     * <p>
+     * Memory not yet freed is gone too, and its addresses must not be used afterwards. Still, so that a buffer used
+     * by mistake after close (a ByteBuf still in some pipeline) cannot crash the JVM, the regions of a node with
+     * memory still handed out, and regions of their own still allocated, are not unmapped: their memory goes back
+     * all the same, and their addresses are mapped again to zero pages, kept until the process ends
+     * ({@link Region#closeKeepingAddresses()}). A warning says how much was still allocated.
      */
     @Override
     public void close()
@@ -540,15 +545,33 @@ public final class NumaAllocator implements AutoCloseable
             try
             {
                 arena.closed = true;
-                arena.chunkSource.closeAll();
+                final long stillAllocated = NodeArenaStats.chunkBytesHandedOutLocked(this, arena);
+                if (stillAllocated > 0)
+                {
+                    LOG.log(System.Logger.Level.WARNING, "numaslab: close() with " + stillAllocated + " bytes still " +
+                        "allocated on node " + arena.node + ": its regions' memory is given back, and their " +
+                        "addresses stay mapped to zero pages until the process ends, so that a late access does " +
+                        "not crash the JVM");
+                }
+                arena.chunkSource.closeAll(stillAllocated > 0);
             }
             finally
             {
                 arena.lock.unlock();
             }
         }
-        largeAllocations.values().forEach(large -> large.region.close());
+        long largeStillAllocated = 0;
+        for (final LargeAllocation large : largeAllocations.values())
+        {
+            largeStillAllocated += large.region.sizeBytes();
+            large.region.closeKeepingAddresses();
+        }
         largeAllocations.clear();
+        if (largeStillAllocated > 0)
+        {
+            LOG.log(System.Logger.Level.WARNING, "numaslab: close() with " + largeStillAllocated + " bytes of " +
+                "regions of their own still allocated: given back, their addresses mapped to zero pages");
+        }
     }
 
     /** @return whether freed memory is zeroed ({@link Builder#scrubOnFree(boolean)}). */

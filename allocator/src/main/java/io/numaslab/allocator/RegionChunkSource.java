@@ -171,11 +171,24 @@ final class RegionChunkSource implements ChunkSource
     }
 
     /** Unmaps every region, used or not: the arena is closing. */
-    synchronized void closeAll()
+    /**
+     * Closes every region.
+     *
+     * @param keepAddresses leave the ranges mapped to zero pages ({@link Region#closeKeepingAddresses()}), for memory
+     *                      still handed out.
+     */
+    synchronized void closeAll(final boolean keepAddresses)
     {
         for (final MappedRegion mapped : regionsByAddress.values())
         {
-            mapped.region.close();
+            if (keepAddresses)
+            {
+                mapped.region.closeKeepingAddresses();
+            }
+            else
+            {
+                mapped.region.close();
+            }
         }
         regionsByAddress.clear();
         freeChunks.clear();

@@ -38,7 +38,7 @@ class RegionChunkSourceTest
         }
         finally
         {
-            source.closeAll();
+            source.closeAll(false);
         }
     }
 
@@ -60,7 +60,7 @@ class RegionChunkSourceTest
         }
         finally
         {
-            source.closeAll();
+            source.closeAll(false);
         }
     }
 }

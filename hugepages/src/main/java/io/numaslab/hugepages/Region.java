@@ -246,6 +246,33 @@ public final class Region implements AutoCloseable
         }
     }
 
+    /**
+     * Closes the region but keeps its addresses: its memory goes back (huge pages to their pool) and the range is
+     * mapped again to fresh zero pages of 4 KiB, neither reserved nor bound to a node. Code that still holds an
+     * address into the region then reads zeros and writes to pages of its own, where after {@link #close()} it
+     * would crash the JVM. For an owner that closes while some of the memory is still handed out; the range stays
+     * taken until the process ends. Harmless if already closed.
+     *
+     * @throws NumaException if the range cannot be mapped again (it is then unmapped).
+     */
+    public void closeKeepingAddresses()
+    {
+        if (closed.compareAndSet(false, true))
+        {
+            try
+            {
+                Mmap.mmap(address, sizeBytes, Mmap.PROT_READ | Mmap.PROT_WRITE,
+                    Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED | Mmap.MAP_NORESERVE, -1, 0);
+            }
+            catch (final LastErrorException ex)
+            {
+                unmap(address, sizeBytes);
+                throw new NumaException("mmap(0x" + Long.toHexString(address) + ", " + sizeBytes + ", MAP_FIXED)",
+                    ex.getErrorCode(), "the kernel could not map the range again; it is unmapped");
+            }
+        }
+    }
+
     @Override
     public String toString()
     {

@@ -1,5 +1,6 @@
 package io.numaslab.hugepages;
 
+import com.sun.jna.Pointer;
 import io.numaslab.numa.HugePagePool;
 import io.numaslab.numa.NumaMaps;
 import io.numaslab.numa.NumaTopology;
@@ -42,6 +43,28 @@ class RegionTest
             assertEquals(Map.of(0, 2L), entry.pagesPerNode(), "numa_maps: " + entry);
             assertEquals(0, region.address() % (2 * MIB));
         }
+    }
+
+    @Test
+    void closingAndKeepingTheAddressesGivesTheHugePagesBackAndLeavesZeroPagesThere()
+    {
+        TestEnvironment.requireLinux();
+        TestEnvironment.requireFree2MPages(0, 2);
+
+        final long freeBefore = TestEnvironment.freeHugePages(0, HugePagePool.SIZE_2M);
+        final Region region = Region.builder(4 * MIB).node(0).pageKind(PageKind.HUGETLB_2M).fallback(false).map();
+        region.putLong(4 * MIB - 8, 0x5A5A5A5AL);
+        final Pointer late = new Pointer(region.address());
+        assertEquals(freeBefore - 2, TestEnvironment.freeHugePages(0, HugePagePool.SIZE_2M));
+        region.closeKeepingAddresses();
+        assertTrue(region.isClosed());
+        assertThrows(IllegalStateException.class, () -> region.getLong(0), "closed, as after close()");
+        assertEquals(freeBefore, TestEnvironment.freeHugePages(0, HugePagePool.SIZE_2M), "both pages back in the pool");
+        assertEquals(0, late.getLong(4 * MIB - 8), "a zero page where the data was");
+        late.setLong(0, 42); // what a late user of the address does: no crash
+        assertEquals(42, late.getLong(0));
+        region.closeKeepingAddresses(); // harmless twice
+        region.close();
     }
 
     @Test

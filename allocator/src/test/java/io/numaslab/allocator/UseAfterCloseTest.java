@@ -1,0 +1,66 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Memory used after its allocator closed, which the API forbids: a mistake that must not crash the JVM. And the
+ * price of that is paid only by such mistakes: an allocator closed with nothing allocated unmaps everything.
+ */
+class UseAfterCloseTest
+{
+    @Test
+    void memoryStillAllocatedAtCloseIsGivenBackButItsAddressesDoNotCrashTheJvm() throws Exception
+    {
+        final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        final Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/numaslab-use-after-close-hs_err_%p.log",
+            "-cp", System.getProperty("java.class.path"), UseAfterCloseChild.class.getName()))
+            .redirectErrorStream(true).start();
+        final boolean done = p.waitFor(60, TimeUnit.SECONDS);
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!done)
+        {
+            p.destroyForcibly();
+        }
+        assertEquals(0, p.exitValue(), "child JVM output:\n" + out);
+        assertTrue(out.contains("SMALL 5242880 bytes: read 0 after close, wrote 42"), out);
+    }
+
+    @Test
+    void anAllocatorClosedWithEverythingFreedUnmapsItsRegions() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        final long slot = a.allocate(64);
+        final long run = a.allocate(128 * 1024);
+        final long region = a.allocate(5 << 20);
+        a.free(slot); // stays in this thread's cache: cached, not allocated
+        a.free(run);
+        a.free(region);
+        a.close();
+        assertFalse(UseAroundCloseTest.isMapped(slot), "the chunk of a slot");
+        assertFalse(UseAroundCloseTest.isMapped(run), "the chunk of a page run");
+        assertFalse(UseAroundCloseTest.isMapped(region), "a region of its own");
+    }
+
+    @Test
+    void anAllocatorClosedWithMemoryStillAllocatedKeepsTheAddressesMapped() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        final long slot = a.allocate(64);
+        final long region = a.allocate(5 << 20);
+        a.close();
+        assertTrue(UseAroundCloseTest.isMapped(slot));
+        assertTrue(UseAroundCloseTest.isMapped(region));
+    }
+}
