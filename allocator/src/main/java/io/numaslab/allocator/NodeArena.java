@@ -142,13 +142,16 @@ final class NodeArena
         }
     }
 
-    /** @return bytes of the node's chunks with nothing allocated in them. */
+    /**
+     * @return bytes of the node's mapped chunks with nothing allocated in them: those the heap holds empty, and those
+     *         of its regions it has not taken yet or gave back while other chunks of the region are in use.
+     */
     long emptyChunkBytes()
     {
         lock.lock();
         try
         {
-            return (long)heap.emptyChunkCount() * chunkSource.chunkSizeBytes();
+            return (long)heap.emptyChunkCount() * chunkSource.chunkSizeBytes() + chunkSource.freeChunkBytes();
         }
         finally
         {

@@ -200,6 +200,12 @@ final class RegionChunkSource implements ChunkSource
         return mappedBytes;
     }
 
+    /** @return bytes of mapped chunks not handed to the heap: the rest of a region, or chunks it gave back. */
+    synchronized long freeChunkBytes()
+    {
+        return (long)freeChunks.size() * chunkSizeBytes;
+    }
+
     /**
      * @return bytes of mapped regions backed by huge pages: whole hugetlb regions, and for THP regions what
      *     {@code /proc/self/smaps} shows as AnonHugePages (read now, so not for hot paths).

@@ -290,6 +290,28 @@ class NumaAllocatorTest
     }
 
     @Test
+    void whatANodeHasMappedIsAllAccountedFor()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .maintenanceInterval(java.time.Duration.ofHours(1)));
+        final long[] runs = new long[10];
+        for (int i = 0; i < runs.length; i++)
+        {
+            runs[i] = a.allocate(1 << 20); // four regions of one chunk, then one of four chunks: three untouched
+        }
+        final NodeArenaMXBean node = a.nodeStats(a.nodeOfCurrentThread());
+        assertEquals(16L << 20, node.getReservedBytes());
+        assertEquals(10L << 20, node.getUsedBytes());
+        assertEquals(6L << 20, node.getEmptyChunkBytes(), "the region's chunks no allocation has reached yet");
+        assertEquals(node.getReservedBytes(), node.getUsedBytes() + node.getCachedBytes() + node.getEmptyChunkBytes(),
+            "one thread, no frees pending from others: every mapped byte is used, cached or in an empty chunk");
+        for (final long run : runs)
+        {
+            a.free(run);
+        }
+    }
+
+    @Test
     void addressNotFromThisAllocatorIsRejected()
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
