@@ -24,7 +24,9 @@ import java.nio.channels.ScatteringByteChannel;
  * <p>
  * Its {@link #capacity()} is what the user asked for; the slot behind it, {@code slotBytes}, may be larger, and the
  * capacity grows into it without moving. Growing past the slot moves the content to a larger allocation on the
- * calling thread's node; shrinking below half of a slot larger than 512 bytes moves it to a smaller one.
+ * calling thread's node; shrinking below half of a slot larger than 512 bytes moves it to a smaller one, unless a
+ * plain view (a {@link #slice}, {@link #duplicate} or {@link #asReadOnly} view, which Netty makes) was taken since
+ * the buffer was handed out: such a buffer shrinks in place, in the slot it has.
  * <p>
  * Memory is read and written through sun.misc.Unsafe where Netty has it (Netty 4.2 turns it off by default on Java
  * 25+), else through a direct {@link ByteBuffer} view of the slot; views come from a per-thread table
@@ -62,6 +64,11 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     private int slotClass;
     private ResourceLeakTracker<ByteBuf> leak;
     private boolean recordLeak;
+    /**
+     * Whether Netty's plain views of this buffer may exist: they read and write through its unchecked accessors at
+     * indices checked only against their own bounds, so the buffer must never shrink out of the slot they saw.
+     */
+    private boolean plainViews;
 
     /** Shared view of [address, address + slotBytes), only read with absolute methods; null until needed. */
     private ByteBuffer view;
@@ -146,6 +153,7 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         }
         this.unsafe = unsafe;
         this.capacity = capacity;
+        plainViews = false;
         maxCapacity(maxCapacity);
         resetRefCnt();
         clear();
@@ -283,8 +291,9 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     {
         checkNewCapacity(newCapacity);
         final boolean fitsSlot = newCapacity <= slotBytes;
-        final boolean worthKeeping = newCapacity >= capacity || slotBytes <= KEEP_SLOT_ON_SHRINK_BYTES ||
-            newCapacity > slotBytes >>> 1;
+        // a plain view may reach anywhere in the slot it saw: the slot stays while one may exist
+        final boolean worthKeeping = newCapacity >= capacity || plainViews ||
+            slotBytes <= KEEP_SLOT_ON_SHRINK_BYTES || newCapacity > slotBytes >>> 1;
         if (fitsSlot && worthKeeping)
         {
             if (newCapacity < capacity)
@@ -454,6 +463,37 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     }
 
     // ------------------------------------------------------------------------------------------------ derived
+
+    // Netty's plain views (UnpooledSlicedByteBuf, UnpooledDuplicatedByteBuf, ReadOnlyAbstractByteBuf) call this
+    // buffer's unchecked _getX and _setX at indices they check against their own length or indices, and reach its
+    // memory at memoryAddress() + offset: were this buffer to move to a smaller slot, they would read and write the
+    // slots after it, other buffers' memory. A buffer that ever had one keeps its slot when it shrinks instead.
+    // readSlice and slice() come through slice(int, int), and views of views from a view made here; order()'s
+    // SwappedByteBuf calls only checked methods. Not seen: Unpooled.unmodifiableBuffer(buf) called directly.
+
+    @Override
+    public ByteBuf slice(final int index, final int length)
+    {
+        final ByteBuf slice = super.slice(index, length);
+        plainViews = true;
+        return slice;
+    }
+
+    @Override
+    public ByteBuf duplicate()
+    {
+        final ByteBuf duplicate = super.duplicate();
+        plainViews = true;
+        return duplicate;
+    }
+
+    @Override
+    public ByteBuf asReadOnly()
+    {
+        final ByteBuf readOnly = super.asReadOnly();
+        plainViews = true;
+        return readOnly;
+    }
 
     @Override
     public ByteBuf retainedSlice()

@@ -805,6 +805,87 @@ class NumaByteBufContractTest
         }
 
         @Test
+        void aPlainSliceWhoseRootShrankWritesAndReadsOnlyTheRootsOwnSlot()
+        {
+            final ByteBuf buf = direct(1024).writeZero(1024);
+            final ByteBuf slice = buf.slice(0, 1024);
+            final ByteBuf readSlice = buf.readSlice(1024);
+            // Netty's plain slices read and write the root without checking its capacity, at its address + offset
+            buf.capacity(16);
+            final List<ByteBuf> neighbours = sameClassNeighbours(buf);
+            slice.writerIndex(16);
+            while (slice.isWritable(8))
+            {
+                slice.writeLong(0x5A5A5A5A5A5A5A5AL);
+            }
+            for (final ByteBuf n : neighbours)
+            {
+                assertEquals(0, n.getLong(0), "a neighbour was overwritten");
+                assertEquals(0, n.getLong(8), "a neighbour was overwritten");
+                n.setLong(0, 0x3C3C3C3C3C3C3C3CL).setLong(8, 0x3C3C3C3C3C3C3C3CL);
+            }
+            slice.readerIndex(16);
+            readSlice.readerIndex(16);
+            while (slice.isReadable(8))
+            {
+                assertEquals(0x5A5A5A5A5A5A5A5AL, slice.readLong(), "read a neighbour's memory");
+                assertEquals(0x5A5A5A5A5A5A5A5AL, readSlice.readLong(), "read a neighbour's memory");
+            }
+            assertEquals(16, buf.capacity());
+            assertTrue(slice.hasMemoryAddress());
+            assertEquals(buf.memoryAddress(), slice.memoryAddress(), "the root kept its slot");
+        }
+
+        @Test
+        void aPlainDuplicateOrReadOnlyViewWhoseRootShrankNeverReadsAnotherBuffersMemory()
+        {
+            final ByteBuf buf = direct(1024).writeBytes(pattern(1024, 24));
+            final ByteBuf dup = buf.duplicate().readerIndex(16);
+            final ByteBuf readOnly = buf.asReadOnly().readerIndex(16);
+            final ByteBuf swapped = buf.order(ByteOrder.LITTLE_ENDIAN).duplicate().readerIndex(16);
+            buf.capacity(16); // the views keep their indices, 16 and 1024, past the root's new capacity
+            for (final ByteBuf n : sameClassNeighbours(buf))
+            {
+                n.setLong(0, 0x3C3C3C3C3C3C3C3CL).setLong(8, 0x3C3C3C3C3C3C3C3CL);
+            }
+            final ByteBuf expected = Unpooled.wrappedBuffer(pattern(1024, 24));
+            for (final ByteBuf view : new ByteBuf[] {dup, readOnly, swapped})
+            {
+                while (view.isReadable(8))
+                {
+                    final int at = view.readerIndex();
+                    final long expectedLong = view == swapped ? expected.getLongLE(at) : expected.getLong(at);
+                    assertEquals(expectedLong, view.readLong(), "read other memory at " + at + " through " + view);
+                }
+            }
+            dup.setIndex(0, 16).writeLong(7); // grows the root again, into the slot it kept
+            assertEquals(7, buf.getLong(16));
+        }
+
+        @Test
+        void aRecycledBufferForgetsThePlainViewsOfItsLastLifeAndMovesWhenItShrinks()
+        {
+            final NumaByteBuf buf = (NumaByteBuf)alloc.directBuffer(4000);
+            buf.slice(0, 10);
+            buf.release();
+            final NumaByteBuf again = (NumaByteBuf)direct(4000);
+            assertSame(buf, again, "the object comes back from the thread's cache");
+            again.capacity(16);
+            assertTrue(again.slotBytes() < 4000, "a plain view of a buffer's last life does not keep its slot");
+        }
+
+        /** 256 zeroed buffers of the shrunk root's size class: some sit right after its new slot, if it moved. */
+        private List<ByteBuf> sameClassNeighbours(final ByteBuf root)
+        {
+            final List<ByteBuf> neighbours = new ArrayList<>();
+            for (int i = 0; i < 256; i++)
+            {
+                neighbours.add(direct(root.capacity()).writeZero(root.capacity()));
+            }
+            return neighbours;
+        }
+
+        @Test
         void derivedBuffersOfDerivedBuffersKeepTheirParentsAlive()
         {
             final ByteBuf buf = direct(64).writeBytes(pattern(64, 16));
