@@ -35,9 +35,10 @@ import java.nio.channels.ScatteringByteChannel;
  * Objects are recycled with their memory where they can be: {@link #deallocate()} closes the leak tracker and gives
  * the buffer, slot and all, back to the {@link ThreadBufferCache} of the thread that allocated the slot, whose next
  * buffer of that size class it becomes. Where that cache has no room (or the slot is a page run), the memory is
- * freed through {@link NumaAllocator#free(long)} and the object goes back to the thread that made it
- * ({@link BufferRecycler}). A released buffer has reference count 0 until it is handed out again, so a stale holder
- * gets {@link io.netty.util.IllegalReferenceCountException} from every access, {@code retain} and {@code release}.
+ * freed through {@link NumaAllocator#free(long)} (not once that is closed: its memory is gone) and the object goes
+ * back to the thread that made it ({@link BufferRecycler}). A released buffer has reference count 0 until it is
+ * handed out again, so a stale holder gets {@link io.netty.util.IllegalReferenceCountException} from every access,
+ * {@code retain} and {@code release}.
  * <p>
  * Leak tracking lives in the buffer rather than in a wrapper: a tracker from the allocator's
  * {@link ResourceLeakDetector}, closed on deallocation; at ADVANCED and PARANOID it records {@code retain},
@@ -220,8 +221,32 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         }
         // memory and alloc stay set (reuse() overwrites them only if they differ): a pooled object keeps its
         // allocators reachable until it is reused, which saves two reference stores per buffer
-        memory.free(address);
+        freeUnlessClosed(address);
         home.recycle(this);
+    }
+
+    /**
+     * Frees memory of this buffer's allocator, unless the allocator is closed: its memory went back to the OS then,
+     * and a release, whose reference count is 0 already, must not throw for it.
+     */
+    private void freeUnlessClosed(final long at)
+    {
+        if (memory.isClosed())
+        {
+            return;
+        }
+        try
+        {
+            memory.free(at);
+        }
+        catch (final IllegalStateException ex)
+        {
+            // a close() that ran after the check: the same case; anything else is a real error
+            if (!memory.isClosed())
+            {
+                throw ex;
+            }
+        }
     }
 
     /** @return the size class of the slot, or -1 for a page run or region. */
@@ -251,7 +276,7 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     {
         if (free)
         {
-            memory.free(address);
+            freeUnlessClosed(address);
         }
         home.recycle(this);
     }

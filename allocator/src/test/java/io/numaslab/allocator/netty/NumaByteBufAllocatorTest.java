@@ -7,6 +7,12 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.numaslab.allocator.NumaAllocator;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -107,5 +113,48 @@ class NumaByteBufAllocatorTest
         alloc.directBuffer(8).release();
         numa.close();
         assertThrows(IllegalStateException.class, () -> alloc.directBuffer(8));
+    }
+
+    @Test
+    void aPageRunBufferReleasedAfterItsNumaAllocatorClosedReleasesWithoutThrowing()
+    {
+        final NumaAllocator numa = NumaAllocator.builder().jmx(false).build();
+        final ByteBuf buf = new NumaByteBufAllocator(numa).directBuffer(100_000); // past the slabs' largest class
+        numa.close();
+        assertTrue(assertDoesNotThrow(() -> buf.release()));
+        assertEquals(0, buf.refCnt());
+    }
+
+    @Test
+    void moreSmallBuffersThanTheThreadsCacheKeepsReleaseWithoutThrowingAfterTheNumaAllocatorClosed()
+    {
+        final NumaAllocator numa = NumaAllocator.builder().jmx(false).build();
+        final NumaByteBufAllocator alloc = new NumaByteBufAllocator(numa);
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < 2 * ThreadBufferCache.BUFFERS_PER_CLASS; i++)
+        {
+            bufs.add(alloc.directBuffer(64));
+        }
+        numa.close();
+        for (final ByteBuf buf : bufs)
+        {
+            assertTrue(assertDoesNotThrow(() -> buf.release()));
+        }
+    }
+
+    @Test
+    void aSmallBufferReleasedOnAnotherThreadAfterTheNumaAllocatorClosedReleasesWithoutThrowing() throws Exception
+    {
+        final NumaAllocator numa = NumaAllocator.builder().jmx(false).build();
+        final NumaByteBufAllocator alloc = new NumaByteBufAllocator(numa);
+        final ByteBuf freed = alloc.directBuffer(64);
+        numa.trimCurrentThreadCache(); // this thread takes back none it allocated until now: freed is freed
+        final ByteBuf queued = alloc.directBuffer(64); // given back to this thread, through its queue
+        numa.close();
+        CompletableFuture.runAsync(() ->
+        {
+            assertTrue(assertDoesNotThrow(() -> freed.release()));
+            assertTrue(assertDoesNotThrow(() -> queued.release()));
+        }).get(10, TimeUnit.SECONDS);
     }
 }
