@@ -57,19 +57,35 @@ final class NumaDerivedByteBuf extends LeakRecordingByteBuf
      * @param maxCapacity the maximum capacity.
      * @return a buffer with reference count 1.
      * @throws io.netty.util.IllegalReferenceCountException if the parent has been released.
+     * @throws IndexOutOfBoundsException if the indices do not fit the capacity: a duplicate of a duplicate whose root
+     *                                   shrank below its writer index, as Netty's own duplicate of one throws. Nothing
+     *                                   stays retained then.
      */
     static NumaDerivedByteBuf newInstance(final NumaByteBuf root, final ByteBuf parent, final int adjustment,
         final int length, final int readerIndex, final int writerIndex, final int maxCapacity)
     {
+        // Retained first, as Netty's pooled derived buffers do: a released parent throws before any work is done.
         parent.retain();
         final NumaDerivedByteBuf buf = RECYCLER.get();
         buf.root = root;
         buf.parent = parent;
         buf.adjustment = adjustment;
         buf.length = length;
-        buf.maxCapacity(maxCapacity);
-        buf.resetRefCnt();
-        buf.setIndex(readerIndex, writerIndex);
+        try
+        {
+            buf.maxCapacity(maxCapacity);
+            buf.resetRefCnt();
+            buf.setIndex(readerIndex, writerIndex);
+        }
+        catch (final Throwable ex)
+        {
+            // no one holds the half-made buffer, so no one would ever release the parent
+            buf.root = null;
+            buf.parent = null;
+            buf.home.recycle(buf);
+            parent.release();
+            throw ex;
+        }
         buf.markReaderIndex();
         buf.markWriterIndex();
         return buf;
@@ -278,6 +294,7 @@ final class NumaDerivedByteBuf extends LeakRecordingByteBuf
     public ByteBuf retainedDuplicate()
     {
         ensureAccessible();
+        // this buffer's indices, as Netty's duplicates keep them; past a root that shrank, they throw as Netty's do
         return newInstance(root, this, adjustment, length, readerIndex(), writerIndex(), maxCapacity());
     }
 

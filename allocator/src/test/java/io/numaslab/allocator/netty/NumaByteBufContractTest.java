@@ -886,6 +886,30 @@ class NumaByteBufContractTest
         }
 
         @Test
+        void aRetainedDuplicateOfADuplicateWhoseIndicesNoLongerFitTheRootThrowsAndRetainsNothing()
+        {
+            final ByteBuf buf = alloc.directBuffer(1024).writerIndex(1000);
+            final ByteBuf dup = buf.retainedDuplicate();
+            buf.capacity(16); // dup keeps its writer index of 1000
+            assertThrows(IndexOutOfBoundsException.class, dup::retainedDuplicate, "its indices cannot be kept");
+            assertEquals(1, dup.refCnt());
+            assertEquals(2, buf.refCnt(), "the root is held by itself and dup, not by a half-made duplicate");
+            assertTrue(dup.release());
+            assertTrue(buf.release()); // freed: the used bytes are back at the baseline after the test
+        }
+
+        @Test
+        void nettysOwnDuplicateOfADuplicateWhoseIndicesNoLongerFitThrowsToo()
+        {
+            final ByteBuf buf = track(Unpooled.directBuffer(1024).writerIndex(1000));
+            final ByteBuf dup = buf.duplicate();
+            buf.capacity(16);
+            assertThrows(IndexOutOfBoundsException.class, dup::retainedDuplicate);
+            assertThrows(IndexOutOfBoundsException.class, dup::duplicate);
+            assertEquals(1, buf.refCnt());
+        }
+
+        @Test
         void derivedBuffersOfDerivedBuffersKeepTheirParentsAlive()
         {
             final ByteBuf buf = direct(64).writeBytes(pattern(64, 16));
