@@ -888,30 +888,34 @@ final class NumaByteBuf extends LeakRecordingByteBuf
 
     /**
      * Copies between this buffer and another of this package through both views, without the garbage of
-     * {@code nioBuffers}; the indices are checked already.
+     * {@code nioBuffers}; the indices are checked already, against both buffers.
      *
      * @return false if {@code other} is not a buffer of this package.
      * @throws io.netty.util.IllegalReferenceCountException if {@code other} has been released.
+     * @throws IndexOutOfBoundsException if {@code other} is derived and its root shrank below the range.
      */
     private boolean copyThroughViews(final int index, final ByteBuf other, final int otherIndex, final int length,
         final boolean toOther)
     {
-        if (!(other instanceof NumaByteBuf) && !(other instanceof NumaDerivedByteBuf))
-        {
-            return false;
-        }
-        other.memoryAddress();
         final NumaByteBuf otherRoot;
         final int otherOffset;
         if (other instanceof NumaByteBuf)
         {
             otherRoot = (NumaByteBuf)other;
+            otherRoot.ensureAccessible();
             otherOffset = otherIndex;
+        }
+        else if (other instanceof NumaDerivedByteBuf)
+        {
+            // not through memoryAddress(), which a derived buffer has no more once its root shrank below it, even
+            // where the range is still the root's
+            final NumaDerivedByteBuf derived = (NumaDerivedByteBuf)other;
+            otherOffset = derived.rootIndex(otherIndex, length);
+            otherRoot = derived.root();
         }
         else
         {
-            otherRoot = ((NumaDerivedByteBuf)other).root();
-            otherOffset = ((NumaDerivedByteBuf)other).adjustment() + otherIndex;
+            return false;
         }
         if (toOther)
         {

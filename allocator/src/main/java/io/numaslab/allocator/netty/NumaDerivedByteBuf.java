@@ -123,6 +123,21 @@ final class NumaDerivedByteBuf extends LeakRecordingByteBuf
         return i;
     }
 
+    /**
+     * For a copy straight through the root's memory: the root index of a range already checked against this buffer.
+     *
+     * @param index  start of the range in this buffer.
+     * @param length its length.
+     * @return {@code index} in the root.
+     * @throws io.netty.util.IllegalReferenceCountException if this buffer has been released.
+     * @throws IndexOutOfBoundsException                    if the root shrank below the range.
+     */
+    int rootIndex(final int index, final int length)
+    {
+        ensureAccessible();
+        return idx(index, length);
+    }
+
     /** @return whether the root still holds all of this buffer: it may have shrunk since. */
     private boolean rootCoversThis()
     {

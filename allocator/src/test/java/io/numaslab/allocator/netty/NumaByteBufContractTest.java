@@ -886,6 +886,23 @@ class NumaByteBufContractTest
         }
 
         @Test
+        void copiesBetweenABufferAndASliceWhoseRootShrankMoveWhatTheRootHoldsAndRefuseTheRest()
+        {
+            final ByteBuf buf = direct(1024).writeBytes(pattern(1024, 26));
+            final ByteBuf slice = track(buf.retainedSlice(0, 1024));
+            buf.capacity(16);
+            final ByteBuf other = direct(16).writeBytes(pattern(16, 27));
+            other.setBytes(0, slice, 0, 8);
+            assertEquals(buf.getLong(0), other.getLong(0));
+            other.getBytes(8, slice, 8, 8);
+            assertEquals(other.getLong(8), buf.getLong(8));
+            assertThrows(IndexOutOfBoundsException.class, () -> other.setBytes(0, slice, 16, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> other.setBytes(0, slice, 12, 8), "straddling its end");
+            assertThrows(IndexOutOfBoundsException.class, () -> other.getBytes(0, slice, 16, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> other.getBytes(0, slice, 12, 8), "straddling its end");
+        }
+
+        @Test
         void aRetainedDuplicateOfADuplicateWhoseIndicesNoLongerFitTheRootThrowsAndRetainsNothing()
         {
             final ByteBuf buf = alloc.directBuffer(1024).writerIndex(1000);
