@@ -80,7 +80,8 @@ public final class NumaAllocator implements AutoCloseable
     /** Most bytes in the cache of a virtual thread (platform threads: the builder's setting). */
     static final long VIRTUAL_THREAD_CACHE_BYTES = 64 * 1024;
 
-    private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache());
+    /** Weakly in the threads' maps: {@link #liveCaches} keeps each cache until its thread has ended. */
+    private final ThreadSlots<ThreadCache> caches = new ThreadSlots<>(thread -> createCache(), true);
     /** A set, not a copy-on-write list: with virtual threads, caches come and go by the hundred thousand. */
     private final Set<ThreadCache> liveCaches = ConcurrentHashMap.newKeySet();
     /** Held by a maintenance pass (scheduled or {@link #maintainNow()}) and by {@link #close()}: one at a time. */

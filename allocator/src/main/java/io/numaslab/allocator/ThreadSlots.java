@@ -1,5 +1,6 @@
 package io.numaslab.allocator;
 
+import java.lang.ref.WeakReference;
 import java.util.function.Function;
 
 /**
@@ -27,13 +28,29 @@ public final class ThreadSlots<T>
 
     private final Thread[] owners = new Thread[SLOT_COUNT];
     private final Object[] values = new Object[SLOT_COUNT];
-    private final ThreadLocal<T> threadLocal = new ThreadLocal<>();
+    /** Each thread's value, or a {@link WeakReference} to it if {@link #weakValues}. */
+    private final ThreadLocal<Object> threadLocal = new ThreadLocal<>();
     private final Function<Thread, T> factory;
+    private final boolean weakValues;
 
     /** @param factory makes the calling thread's value on its first {@link #get()}. */
     public ThreadSlots(final Function<Thread, T> factory)
     {
+        this(factory, false);
+    }
+
+    /**
+     * @param factory    makes the calling thread's value on its first {@link #get()}.
+     * @param weakValues whether the ThreadLocal holds the values weakly, for an owner that keeps every value reachable
+     *                   itself as long as it needs it. A value that leads back to its ThreadSlots (a thread cache
+     *                   that knows its allocator) would otherwise keep its own ThreadLocal entry, and with it the
+     *                   owner, from ever being collected while the thread lives: one closed allocator retained per
+     *                   long-lived thread that used it.
+     */
+    public ThreadSlots(final Function<Thread, T> factory, final boolean weakValues)
+    {
         this.factory = factory;
+        this.weakValues = weakValues;
     }
 
     /** @return the calling thread's value, made on first use. */
@@ -46,9 +63,11 @@ public final class ThreadSlots<T>
     }
 
     /** @return the calling thread's value, or null if it has none yet. */
+    @SuppressWarnings("unchecked")
     public T getIfPresent()
     {
-        return threadLocal.get();
+        final Object held = threadLocal.get();
+        return weakValues && held != null ? ((WeakReference<T>)held).get() : (T)held;
     }
 
     /**
@@ -68,11 +87,11 @@ public final class ThreadSlots<T>
 
     private T getSlow(final Thread thread, final int slot)
     {
-        T value = threadLocal.get();
+        T value = getIfPresent();
         if (value == null)
         {
             value = factory.apply(thread);
-            threadLocal.set(value);
+            threadLocal.set(weakValues ? new WeakReference<>(value) : value);
             forgetEnded();
         }
         synchronized (this)

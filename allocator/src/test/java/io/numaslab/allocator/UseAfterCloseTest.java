@@ -3,6 +3,7 @@ package io.numaslab.allocator;
 import io.numaslab.hugepages.PageKind;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,5 +64,26 @@ class UseAfterCloseTest
         a.close();
         assertTrue(UseAroundCloseTest.isMapped(slot));
         assertTrue(UseAroundCloseTest.isMapped(region));
+    }
+
+    @Test
+    void aClosedAllocatorIsCollectedWhileTheThreadsThatUsedItLive() throws Exception
+    {
+        final WeakReference<NumaAllocator> closed = allocateOnThisThreadAndClose();
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (closed.get() != null && System.nanoTime() < deadline)
+        {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(closed.get(), "this thread (alive) keeps the closed allocator reachable");
+    }
+
+    private static WeakReference<NumaAllocator> allocateOnThisThreadAndClose()
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        a.free(a.allocate(64)); // this thread now has a cache of it
+        a.close();
+        return new WeakReference<>(a);
     }
 }
