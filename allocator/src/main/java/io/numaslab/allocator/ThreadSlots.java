@@ -94,6 +94,14 @@ public final class ThreadSlots<T>
             threadLocal.set(weakValues ? new WeakReference<>(value) : value);
             forgetEnded();
         }
+        // A racy look first: a slot held by another live thread stays so (only a thread writes itself in, and a
+        // slot is emptied only once its holder has ended), so the lock is for a slot that may be free. Without
+        // this, every lookup of a thread whose id collides with a live one's took the lock, shared by all threads.
+        final Thread seen = owners[slot];
+        if (seen != null && seen != thread && seen.isAlive())
+        {
+            return value;
+        }
         synchronized (this)
         {
             final Thread holder = owners[slot];

@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -156,5 +158,62 @@ class ThreadSlotsTest
         assertSame(second.get(), secondAgain.get());
         slots.forget(b);
         assertEquals(2, made.size());
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // Thread.getId(), as ThreadSlots indexes by it
+    void aThreadWhoseIdCollidesWithALiveOnesFindsItsValueWithoutTheLock() throws Exception
+    {
+        final CountDownLatch holderMayEnd = new CountDownLatch(1);
+        final CountDownLatch holderHasSlot = new CountDownLatch(1);
+        final Thread holder = new Thread(() ->
+        {
+            slots.get();
+            holderHasSlot.countDown();
+            try
+            {
+                holderMayEnd.await();
+            }
+            catch (final InterruptedException ignored)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        final SynchronousQueue<Boolean> go = new SynchronousQueue<>();
+        final CountDownLatch firstDone = new CountDownLatch(1);
+        final AtomicReference<Value> second = new AtomicReference<>();
+        final Runnable collider = () ->
+        {
+            try
+            {
+                final Value first = slots.get(); // made, the slot left to the live holder
+                firstDone.countDown();
+                go.take();
+                second.set(slots.get());
+                assertSame(first, second.get());
+            }
+            catch (final InterruptedException ignored)
+            {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Thread colliding = new Thread(collider);
+        while ((colliding.getId() & (ThreadSlots.SLOT_COUNT - 1)) != (holder.getId() & (ThreadSlots.SLOT_COUNT - 1)))
+        {
+            colliding = new Thread(collider);
+        }
+        holder.start();
+        holderHasSlot.await();
+        colliding.start();
+        firstDone.await();
+        synchronized (slots)
+        {
+            go.put(Boolean.TRUE);
+            colliding.join(1000);
+            assertTrue(second.get() != null, "the second lookup waited for a lock another thread held");
+        }
+        colliding.join();
+        holderMayEnd.countDown();
+        holder.join();
     }
 }
