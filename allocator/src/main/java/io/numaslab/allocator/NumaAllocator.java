@@ -538,23 +538,50 @@ public final class NumaAllocator implements AutoCloseable
         {
             jmx.unregister();
         }
-        for (final NodeArena arena : arenas)
+        // What is still handed out, per node; released memory that an upper cache (a NumaByteBufAllocator's kept
+        // buffers) holds does not count, as no user has it.
+        final long[] handedOut = new long[arenas.length];
+        long totalHandedOut = 0;
+        for (int i = 0; i < arenas.length; i++)
         {
+            final NodeArena arena = arenas[i];
+            arena.lock.lock();
+            try
+            {
+                handedOut[i] = NodeArenaStats.chunkBytesHandedOutLocked(this, arena);
+            }
+            finally
+            {
+                arena.lock.unlock();
+            }
+            totalHandedOut += handedOut[i];
+        }
+        long heldAbove = 0;
+        for (final UpperCache upper : upperCaches)
+        {
+            heldAbove += upper.bytesHeld(this);
+        }
+        final long stillAllocated = totalHandedOut - heldAbove;
+        for (int i = 0; i < arenas.length; i++)
+        {
+            final NodeArena arena = arenas[i];
             // Paths that passed the closed check before it was set re-check arena.closed under this lock, so none
             // maps a region, carves a slot from an unmapped chunk or zeroes unmapped memory after this.
             arena.lock.lock();
             try
             {
                 arena.closed = true;
-                final long stillAllocated = NodeArenaStats.chunkBytesHandedOutLocked(this, arena);
-                if (stillAllocated > 0)
+                final long nowHandedOut = NodeArenaStats.chunkBytesHandedOutLocked(this, arena);
+                // more handed out since the first look: a caller racing close(), whose memory must not vanish
+                final boolean keepAddresses = nowHandedOut > 0 && (stillAllocated > 0 || nowHandedOut > handedOut[i]);
+                if (keepAddresses)
                 {
-                    LOG.log(System.Logger.Level.WARNING, "numaslab: close() with " + stillAllocated + " bytes still " +
-                        "allocated on node " + arena.node + ": its regions' memory is given back, and their " +
-                        "addresses stay mapped to zero pages until the process ends, so that a late access does " +
-                        "not crash the JVM");
+                    LOG.log(System.Logger.Level.WARNING, "numaslab: close() with memory still allocated (" +
+                        Math.max(stillAllocated, nowHandedOut - handedOut[i]) + " bytes in all): node " + arena.node +
+                        "'s regions give their memory back, and their addresses stay mapped to zero pages until " +
+                        "the process ends, so that a late access does not crash the JVM");
                 }
-                arena.chunkSource.closeAll(stillAllocated > 0);
+                arena.chunkSource.closeAll(keepAddresses);
             }
             finally
             {

@@ -37,4 +37,18 @@ public interface UpperCache
      * @return whether anything was freed.
      */
     boolean reclaimEndedThreads(NumaAllocator allocator);
+
+    /**
+     * How much of the allocator's memory this cache holds for all threads, handed out to no one: at
+     * {@link NumaAllocator#close()}, memory still allocated but held here is not memory a user may still touch.
+     * A racy sum is fine. The default, 0, makes {@code close()} count everything held here as still in use, and so
+     * keep the addresses of the regions it is in mapped (to zero pages) until the process ends.
+     *
+     * @param allocator the allocator asking.
+     * @return bytes held, 0 or more.
+     */
+    default long bytesHeld(final NumaAllocator allocator)
+    {
+        return 0;
+    }
 }

@@ -1,5 +1,7 @@
 package io.numaslab.allocator;
 
+import io.netty.buffer.ByteBuf;
+import io.numaslab.allocator.netty.NumaByteBufAllocator;
 import io.numaslab.hugepages.PageKind;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +55,30 @@ class UseAfterCloseTest
         assertFalse(UseAroundCloseTest.isMapped(slot), "the chunk of a slot");
         assertFalse(UseAroundCloseTest.isMapped(run), "the chunk of a page run");
         assertFalse(UseAroundCloseTest.isMapped(region), "a region of its own");
+    }
+
+    @Test
+    void releasedNettyBuffersThatItsThreadKeepsDoNotCountAsStillAllocated() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        final ByteBuf buf = new NumaByteBufAllocator(a).directBuffer(64);
+        final long address = buf.memoryAddress();
+        buf.release(); // kept, with its slot, by this thread's buffer cache: handed out to no one
+        a.close();
+        assertFalse(UseAroundCloseTest.isMapped(address));
+    }
+
+    @Test
+    void aNettyBufferStillHeldAtCloseKeepsItsAddressMapped() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        final NumaByteBufAllocator alloc = new NumaByteBufAllocator(a);
+        alloc.directBuffer(64).release(); // one kept...
+        final ByteBuf held = alloc.directBuffer(64); // ...and handed out again
+        final ByteBuf another = alloc.directBuffer(64);
+        a.close();
+        assertTrue(UseAroundCloseTest.isMapped(held.memoryAddress()));
+        assertTrue(UseAroundCloseTest.isMapped(another.memoryAddress()));
     }
 
     @Test

@@ -477,5 +477,11 @@ final class ThreadBufferCache
         {
             return reclaimEnded(allocator);
         }
+
+        @Override
+        public long bytesHeld(final NumaAllocator allocator)
+        {
+            return bytesKept(allocator);
+        }
     }
 }
