@@ -2,7 +2,7 @@ package io.numaslab.hugepages;
 
 /**
  * How a {@link Region} is backed, from largest page to smallest. A region that cannot get its preferred
- * kind falls back along this order: 1 GiB hugetlb, 2 MiB hugetlb, transparent huge pages, 4 KiB pages.
+ * kind falls back along this order: 1 GiB hugetlb, 2 MiB hugetlb, transparent huge pages, the OS's base pages.
  */
 public enum PageKind
 {
@@ -12,11 +12,15 @@ public enum PageKind
     HUGETLB_2M(2L << 20, true),
     /**
      * Ordinary memory advised with {@code MADV_HUGEPAGE}: the kernel backs it with 2 MiB pages when it can
-     * find them and with 4 KiB pages otherwise. Aligned to 2 MiB so that it can.
+     * find them and with base pages otherwise. Aligned to 2 MiB so that it can.
      */
     THP(2L << 20, false),
-    /** Ordinary 4 KiB pages, advised with {@code MADV_NOHUGEPAGE} so the kernel keeps them small. */
-    SMALL(4096, false);
+    /**
+     * The OS's base pages, advised with {@code MADV_NOHUGEPAGE} so the kernel keeps them small: 4 KiB on x86-64,
+     * 16 KiB on Apple Silicon, 4, 16 or 64 KiB on aarch64 Linux ({@code getpagesize()}; 4 KiB where libc cannot
+     * be bound, and nothing can be mapped there).
+     */
+    SMALL(Mmap.PAGE_BYTES, false);
 
     private final long pageSizeBytes;
     private final boolean hugetlb;
@@ -27,7 +31,7 @@ public enum PageKind
         this.hugetlb = hugetlb;
     }
 
-    /** @return the unit a region of this kind is sized and aligned in (2 MiB for THP). */
+    /** @return the unit a region of this kind is sized and aligned in (2 MiB for THP, this OS's page for SMALL). */
     public long pageSizeBytes()
     {
         return pageSizeBytes;

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Mapping goes: check the node's free huge pages, map, bind ({@code mbind}), then prefault with
  * {@code MADV_POPULATE_WRITE} (Linux 5.14+), which fails with an errno where a touch would have raised
  * SIGBUS. A page kind that cannot be had is recorded with its reason and the next kind is tried (1 GiB,
- * 2 MiB, THP, 4 KiB), unless fallback is off, in which case {@link RegionMappingException} says why.
+ * 2 MiB, THP, the OS's base pages), unless fallback is off, in which case {@link RegionMappingException} says
+ * why.
  * Where {@code MADV_POPULATE_WRITE} does not exist, hugetlb regions are bound PREFERRED (a full node then
  * lends pages instead of raising SIGBUS) and touched page by page.
  * <p>
@@ -41,7 +42,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Region implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(Region.class.getName());
-    private static final long SMALL_PAGE_BYTES = 4096;
     private static final Path THP_ENABLED = Paths.get("/sys/kernel/mm/transparent_hugepage/enabled");
     private static volatile Boolean populateWriteSupported;
 
@@ -191,13 +191,13 @@ public final class Region implements AutoCloseable
     /**
      * Where each page of the region lives, by {@code move_pages} (independent of the binding asked for).
      *
-     * @return per page of the region's kind (4 KiB pages for THP and SMALL), its node or a negative errno.
+     * @return per page of the region's kind (the OS's base pages for THP and SMALL), its node or a negative errno.
      * @throws IllegalStateException if closed.
      */
     public int[] nodesOfPages()
     {
         checkOpen();
-        return Numa.nodesOfPages(address, sizeBytes, pageKind.isHugetlb() ? pageKind.pageSizeBytes() : SMALL_PAGE_BYTES);
+        return Numa.nodesOfPages(address, sizeBytes, pageKind.isHugetlb() ? pageKind.pageSizeBytes() : Mmap.PAGE_BYTES);
     }
 
     /**
@@ -248,7 +248,7 @@ public final class Region implements AutoCloseable
 
     /**
      * Closes the region but keeps its addresses: its memory goes back (huge pages to their pool) and the range is
-     * mapped again to fresh zero pages of 4 KiB, neither reserved nor bound to a node. Code that still holds an
+     * mapped again to fresh zero base pages, neither reserved nor bound to a node. Code that still holds an
      * address into the region then reads zeros and writes to pages of its own, where after {@link #close()} it
      * would crash the JVM. For an owner that closes while some of the memory is still handed out; the range stays
      * taken until the process ends. Harmless if already closed.
@@ -451,7 +451,7 @@ public final class Region implements AutoCloseable
 
         private Region tryMap(final int node, final PageKind kind, final List<String> reasons)
         {
-            final long pageBytes = kind.pageSizeBytes();
+            final long pageBytes = pageBytes(kind, Mmap.PAGE_BYTES);
             final long length = (sizeBytes + pageBytes - 1) & -pageBytes;
             if (length <= 0)
             {
@@ -463,7 +463,7 @@ public final class Region implements AutoCloseable
                 reasons.add(kind + ": " + unavailable);
                 return null;
             }
-            final long align = Math.max(alignmentBytes, kind == PageKind.SMALL ? SMALL_PAGE_BYTES : pageBytes);
+            final long align = Math.max(alignmentBytes, pageBytes);
             int flags = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
             if (kind.isHugetlb())
             {
@@ -472,13 +472,19 @@ public final class Region implements AutoCloseable
             final long address;
             try
             {
-                address = mapAligned(length, align, flags, kind.isHugetlb() ? pageBytes : SMALL_PAGE_BYTES);
+                address = mapAligned(length, align, flags, kind.isHugetlb() ? pageBytes : Mmap.PAGE_BYTES);
             }
             catch (final LastErrorException ex)
             {
                 reasons.add(kind + ": mmap of " + HugePagePool.describeSize(length) + " failed with " +
                     Errno.name(ex.getErrorCode()) + (kind.isHugetlb() && ex.getErrorCode() == Errno.ENOMEM ?
                     " (the huge page pool cannot reserve " + length / pageBytes + " pages)" : ""));
+                return null;
+            }
+            catch (final NumaException ex)
+            {
+                // the slack of an aligned mapping could not be given back; mapAligned unmapped it all
+                reasons.add(kind + ": " + ex.getMessage());
                 return null;
             }
             try
@@ -578,7 +584,7 @@ public final class Region implements AutoCloseable
                 }
                 else
                 {
-                    touchEveryPage(address, length, kind.isHugetlb() ? kind.pageSizeBytes() : SMALL_PAGE_BYTES);
+                    touchEveryPage(address, length, kind.isHugetlb() ? kind.pageSizeBytes() : Mmap.PAGE_BYTES);
                     if (kind.isHugetlb() && bound)
                     {
                         noteOffNodePages(node, address, length, kind, notes);
@@ -607,7 +613,15 @@ public final class Region implements AutoCloseable
         }
     }
 
-    private static long mapAligned(final long length, final long align, final int flags, final long naturalAlign)
+    /**
+     * Maps {@code length} bytes at a multiple of {@code align}: beyond what mmap aligns to by itself, inside a
+     * larger reservation whose slack is then given back.
+     *
+     * @return the address.
+     * @throws LastErrorException if mmap fails; {@link NumaException} if the slack cannot be given back, with the
+     *     mapping and the reservation unmapped.
+     */
+    static long mapAligned(final long length, final long align, final int flags, final long naturalAlign)
     {
         if (align <= naturalAlign)
         {
@@ -617,7 +631,8 @@ public final class Region implements AutoCloseable
         final long span = length + align;
         final long reserved = Mmap.mmap(0, span, Mmap.PROT_NONE,
             Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_NORESERVE, -1, 0);
-        final long aligned = (reserved + align - 1) & -align;
+        final Placement placement = placeInReservation(reserved, length, align);
+        final long aligned = placement.address();
         try
         {
             Mmap.mmap(aligned, length, Mmap.PROT_READ | Mmap.PROT_WRITE, flags | Mmap.MAP_FIXED, -1, 0);
@@ -627,16 +642,70 @@ public final class Region implements AutoCloseable
             unmap(reserved, span);
             throw ex;
         }
-        if (aligned > reserved)
+        try
         {
-            unmap(reserved, aligned - reserved);
+            if (placement.headBytes() > 0)
+            {
+                unmap(reserved, placement.headBytes());
+            }
+            if (placement.tailBytes() > 0)
+            {
+                unmap(aligned + length, placement.tailBytes());
+            }
         }
-        final long tail = reserved + span - (aligned + length);
-        if (tail > 0)
+        catch (final NumaException ex)
         {
-            unmap(aligned + length, tail);
+            // The caller gets no address to unmap: give back the mapping and what is left of the reservation
+            // (munmap skips the holes a trim already made).
+            try
+            {
+                Mmap.munmap(reserved, span);
+            }
+            catch (final LastErrorException again)
+            {
+                ex.addSuppressed(again);
+            }
+            throw ex;
         }
         return aligned;
+    }
+
+    /**
+     * @param kind        a page kind.
+     * @param osPageBytes the OS's base page size.
+     * @return the unit a region of that kind is sized and aligned in: for SMALL the OS's page, which munmap and
+     *     MAP_FIXED demand multiples of (16 KiB on Apple Silicon, 64 KiB on some aarch64 Linux), not 4 KiB.
+     */
+    static long pageBytes(final PageKind kind, final long osPageBytes)
+    {
+        return kind == PageKind.SMALL ? osPageBytes : kind.pageSizeBytes();
+    }
+
+    /**
+     * Where an aligned mapping goes inside a reservation of {@code lengthBytes + alignBytes}, and the slack around
+     * it that is given back. Both trims are whole pages when the length and the alignment are.
+     *
+     * @param reserved    the reservation's address.
+     * @param lengthBytes the mapping's length.
+     * @param alignBytes  the alignment, a power of two.
+     * @return the mapping's address and the bytes before and after it.
+     */
+    static Placement placeInReservation(final long reserved, final long lengthBytes, final long alignBytes)
+    {
+        final long aligned = (reserved + alignBytes - 1) & -alignBytes;
+        final long end = reserved + lengthBytes + alignBytes;
+        return new Placement(aligned, aligned - reserved, end - (aligned + lengthBytes));
+    }
+
+    /**
+     * An aligned mapping inside its reservation.
+     *
+     * @param address   where the mapping starts.
+     * @param headBytes the reservation's bytes before it.
+     * @param tailBytes the reservation's bytes after it.
+     */
+    record Placement(long address, long headBytes, long tailBytes)
+    {
     }
 
     private static void unmap(final long address, final long length)
@@ -709,7 +778,7 @@ public final class Region implements AutoCloseable
         final long page;
         try
         {
-            page = Mmap.mmap(0, SMALL_PAGE_BYTES, Mmap.PROT_READ | Mmap.PROT_WRITE,
+            page = Mmap.mmap(0, Mmap.PAGE_BYTES, Mmap.PROT_READ | Mmap.PROT_WRITE,
                 Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS, -1, 0);
         }
         catch (final LastErrorException ex)
@@ -718,12 +787,12 @@ public final class Region implements AutoCloseable
         }
         try
         {
-            final int errno = populateWrite(page, SMALL_PAGE_BYTES);
+            final int errno = populateWrite(page, Mmap.PAGE_BYTES);
             return errno == 0 ? Boolean.TRUE : errno == Errno.EINVAL ? Boolean.FALSE : null;
         }
         finally
         {
-            unmap(page, SMALL_PAGE_BYTES);
+            unmap(page, Mmap.PAGE_BYTES);
         }
     }
 

@@ -3,8 +3,8 @@ package io.numaslab.hugepages;
 /**
  * How the kernel really backs a region, from the region's entries in {@code /proc/self/smaps}.
  *
- * @param kernelPageSizeBytes page size of the mapping ({@code KernelPageSize}): 4 KiB for ordinary and THP
- *                            memory, 2 MiB or 1 GiB for hugetlb.
+ * @param kernelPageSizeBytes page size of the mapping ({@code KernelPageSize}): the OS's base page (4 KiB on
+ *                            x86-64) for ordinary and THP memory, 2 MiB or 1 GiB for hugetlb.
  * @param rssBytes            resident bytes ({@code Rss}; hugetlb pages are not counted here by the kernel).
  * @param anonHugePagesBytes  bytes in transparent huge pages ({@code AnonHugePages}).
  * @param hugetlbBytes        bytes in hugetlb pages ({@code Private_Hugetlb} + {@code Shared_Hugetlb}).

@@ -1,13 +1,16 @@
 package io.numaslab.hugepages;
 
 import com.sun.jna.Pointer;
+import io.numaslab.numa.Errno;
 import io.numaslab.numa.HugePagePool;
+import io.numaslab.numa.NumaException;
 import io.numaslab.numa.NumaMaps;
 import io.numaslab.numa.NumaTopology;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -106,10 +109,11 @@ class RegionTest
         try (Region region = Region.builder(8 * MIB).node(0).pageKind(PageKind.SMALL).map())
         {
             final RegionBacking backing = region.backing();
-            assertEquals(4096, backing.kernelPageSizeBytes());
+            assertEquals(PageKind.SMALL.pageSizeBytes(), backing.kernelPageSizeBytes(),
+                "getpagesize() and smaps agree");
             assertEquals(0, backing.anonHugePagesBytes(), backing.toString());
             assertEquals(8 * MIB, backing.rssBytes(), "prefaulted: every page resident");
-            assertEquals(Map.of(0, 2048L), region.pagesPerNode());
+            assertEquals(Map.of(0, 8 * MIB / PageKind.SMALL.pageSizeBytes()), region.pagesPerNode());
         }
     }
 
@@ -181,6 +185,67 @@ class RegionTest
         {
             assertEquals(0, region.address() % (4 * MIB));
             assertEquals(MIB, region.sizeBytes());
+        }
+    }
+
+    @Test
+    void smallPagesAreSizedAndTrimmedInTheOsPageWhereThatIsLargerThanFourKilobytes()
+    {
+        for (final long osPage : new long[] {16 * 1024, 64 * 1024})
+        {
+            final long page = Region.pageBytes(PageKind.SMALL, osPage);
+            assertEquals(osPage, page, "SMALL is the OS's own page");
+            final long length = (5000 + page - 1) & -page;
+            final long align = Math.max(2 * MIB, page);
+            final long reserved = 0x7f0000000000L + osPage; // page aligned, not 2 MiB aligned
+            final Region.Placement placement = Region.placeInReservation(reserved, length, align);
+            assertEquals(0, placement.address() % align);
+            assertEquals(reserved + placement.headBytes(), placement.address());
+            assertEquals(length + align, placement.headBytes() + length + placement.tailBytes(),
+                "the whole reservation");
+            // munmap answers EINVAL for an address that is not page aligned
+            assertEquals(0, (placement.address() + length) % osPage, "the tail starts on a page");
+            assertEquals(0, placement.tailBytes() % osPage);
+            assertEquals(0, placement.headBytes() % osPage);
+        }
+        assertEquals(2 * MIB, Region.pageBytes(PageKind.THP, 64 * 1024));
+        assertEquals(1L << 30, Region.pageBytes(PageKind.HUGETLB_1G, 16 * 1024));
+    }
+
+    @Test
+    void anAlignedSmallRegionMapsAndClosesWhereTheOsPageIsLargerThanFourKilobytes()
+    {
+        assumeTrue(osPageBytes() > 4096, "this machine's pages are 4 KiB");
+
+        try (Region region = Region.builder(5000).node(0).pageKind(PageKind.SMALL).fallback(false)
+            .alignmentBytes(2 * MIB).map())
+        {
+            assertEquals(0, region.address() % (2 * MIB));
+            assertEquals(osPageBytes(), region.sizeBytes());
+            region.putLong(region.sizeBytes() - 8, 42);
+            assertEquals(42, region.getLong(region.sizeBytes() - 8));
+        }
+    }
+
+    @Test
+    void aTrimThatFailsGivesBackTheMappingAndTheReservation() throws IOException
+    {
+        TestEnvironment.requireLinux();
+        // a length off the page, as 4 KiB units were on a 16 KiB OS: munmap refuses the tail with EINVAL
+        final long length = Mmap.PAGE_BYTES + 1000;
+
+        final NumaException ex = assertThrows(NumaException.class, () -> Region.mapAligned(length, 2 * MIB,
+            Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS, Mmap.PAGE_BYTES));
+
+        assertEquals(Errno.EINVAL, ex.errno(), ex.getMessage());
+        final long tail = Long.parseUnsignedLong(ex.call().substring("munmap(0x".length(), ex.call().indexOf(',')), 16);
+        final long aligned = tail - length;
+        for (final String line : Files.readAllLines(Path.of("/proc/self/maps"), StandardCharsets.ISO_8859_1))
+        {
+            final long start = Long.parseUnsignedLong(line.substring(0, line.indexOf('-')), 16);
+            final long end = Long.parseUnsignedLong(line.substring(line.indexOf('-') + 1, line.indexOf(' ')), 16);
+            assertFalse(Long.compareUnsigned(start, tail) < 0 && Long.compareUnsigned(end, aligned) > 0,
+                "the mapping at 0x" + Long.toHexString(aligned) + " leaked: " + line);
         }
     }
 
@@ -259,6 +324,16 @@ class RegionTest
         assertEquals(PageKind.SMALL, PageKind.THP.fallback());
         assertEquals(null, PageKind.SMALL.fallback());
         assertFalse(PageKind.THP.isHugetlb());
+    }
+
+    /** The kernel's page size, from the mapping of a SMALL region (not from what numaslab thinks it is). */
+    private static long osPageBytes()
+    {
+        try (Region region = Region.builder(1).node(0).pageKind(PageKind.SMALL).map())
+        {
+            final long kernel = region.backing().kernelPageSizeBytes();
+            return kernel > 0 ? kernel : PageKind.SMALL.pageSizeBytes();
+        }
     }
 
     private static void writeNode(final Path sys, final int id, final String cpus, final long memKb) throws IOException
