@@ -75,8 +75,8 @@ public final class Region implements AutoCloseable
      * Starts a request for a region.
      *
      * @param sizeBytes how many bytes; rounded up to whole pages of the kind that is mapped.
-     * @return a builder; defaults: the calling thread's node, {@link PageKind#HUGETLB_2M}, BIND, fallback on,
-     *     prefault on, aligned to the page size.
+     * @return a builder; defaults: the calling thread's node (or the nearest with memory this process may use),
+     *     {@link PageKind#HUGETLB_2M}, BIND, fallback on, prefault on, aligned to the page size.
      */
     public static Builder builder(final long sizeBytes)
     {
@@ -319,7 +319,11 @@ public final class Region implements AutoCloseable
             this.sizeBytes = sizeBytes;
         }
 
-        /** @param node the node to bind to (default: the calling thread's). @return this. */
+        /**
+         * @param node the node to bind to (default: the calling thread's, or where that one has no memory this process
+         *             may use, the nearest that has).
+         * @return this.
+         */
         public Builder node(final int node)
         {
             this.node = node;
@@ -402,7 +406,8 @@ public final class Region implements AutoCloseable
          *
          * @return the region, with {@link Region#fallbackReasons()} saying what was not as asked.
          * @throws IllegalArgumentException      for a size ≤ 0, a node that does not exist, has no memory or
-         *                                       is outside this process's cpuset.
+         *                                       is outside this process's cpuset; without a node, if no node with
+         *                                       memory is inside it.
          * @throws RegionMappingException        if no allowed page kind could be mapped.
          * @throws UnsupportedOperationException where there is no mmap (Windows).
          */
@@ -419,8 +424,7 @@ public final class Region implements AutoCloseable
             final NumaTopology topology = this.topology != null ? this.topology : NumaTopology.read();
             // Resolved here and passed down, not stored: a builder left at "the calling thread's node" keeps meaning
             // that when it maps again, perhaps on a thread of another node.
-            final int node = this.node >= 0 ? this.node :
-                topology.hasNode(Numa.currentNode()) ? Numa.currentNode() : topology.nodeIds()[0];
+            final int node = this.node >= 0 ? this.node : defaultNode(topology, Numa.currentNode());
             final NumaNode target = topology.node(node);
             if (!target.hasMemory())
             {
@@ -611,6 +615,47 @@ public final class Region implements AutoCloseable
                 notes.add(offNode + " of " + nodes.length + " pages landed off node " + node + " (its pool ran short)");
             }
         }
+    }
+
+    /**
+     * The node a builder without {@link Builder#node(int)} maps on: the calling thread's, or where this process may
+     * not allocate there (a memoryless node, or one outside its cpuset) the nearest node where it may, by the
+     * kernel's distances, the lowest id among equals. A thread on a memoryless node is ordinary (CPU-only nodes
+     * exist), and the kernel itself would place its memory on the nearest node.
+     *
+     * @param topology    the machine's nodes.
+     * @param currentNode the calling thread's node; one the topology lacks counts as its first node.
+     * @return the node.
+     * @throws IllegalArgumentException if this process may allocate on no node with memory.
+     */
+    static int defaultNode(final NumaTopology topology, final int currentNode)
+    {
+        final int current = topology.hasNode(currentNode) ? currentNode : topology.nodeIds()[0];
+        final NumaNode here = topology.node(current);
+        if (here.hasMemory() && here.isMemoryAllowed())
+        {
+            return current;
+        }
+        int nearest = -1;
+        int nearestDistance = Integer.MAX_VALUE;
+        for (final int candidate : topology.memoryNodeIds())
+        {
+            // a distance the kernel did not report (-1) ranks after every reported one
+            final int distance = here.distanceTo(candidate) >= 0 ? here.distanceTo(candidate) : Integer.MAX_VALUE;
+            if (nearest < 0 || distance < nearestDistance)
+            {
+                nearest = candidate;
+                nearestDistance = distance;
+            }
+        }
+        if (nearest < 0)
+        {
+            throw new IllegalArgumentException("the calling thread's node " + current + (here.hasMemory() ?
+                " is outside this process's cpuset (Mems_allowed_list in /proc/self/status), and no node with " +
+                "memory is inside it" : " has no memory, and no node with memory is inside this process's cpuset " +
+                "(Mems_allowed_list in /proc/self/status)"));
+        }
+        return nearest;
     }
 
     /**

@@ -317,6 +317,47 @@ class RegionTest
     }
 
     @Test
+    void withoutANodeAMemorylessCurrentNodeGivesTheNearestNodeWithMemory(@TempDir final Path sys) throws IOException
+    {
+        writeNode(sys, 0, "0", 1L << 20, "10 20 30");
+        writeNode(sys, 1, "1", 0, "20 10 30");
+        writeNode(sys, 2, "2", 1L << 20, "30 30 10");
+        Files.writeString(sys.resolve("online"), "0-2\n");
+        final NumaTopology topology = NumaTopology.read(sys, null, null);
+
+        assertEquals(0, Region.defaultNode(topology, 1), "node 0 is nearer node 1 than node 2 is");
+        assertEquals(2, Region.defaultNode(topology, 2), "a node with memory is its own");
+        assertEquals(0, Region.defaultNode(topology, -1), "no current node: the first");
+    }
+
+    @Test
+    void withoutANodeTheNearestNodeByDistanceWinsOverTheLowestId(@TempDir final Path sys) throws IOException
+    {
+        writeNode(sys, 0, "0", 1L << 20, "10 30 30");
+        writeNode(sys, 1, "1", 0, "30 10 20");
+        writeNode(sys, 2, "2", 1L << 20, "30 20 10");
+        Files.writeString(sys.resolve("online"), "0-2\n");
+
+        assertEquals(2, Region.defaultNode(NumaTopology.read(sys, null, null), 1));
+    }
+
+    @Test
+    void withoutANodeACurrentNodeOutsideTheCpusetGivesTheNearestAllowedOne(@TempDir final Path sys) throws IOException
+    {
+        writeNode(sys, 0, "0", 1L << 20, "10 20 30");
+        writeNode(sys, 1, "1", 1L << 20, "20 10 30");
+        writeNode(sys, 2, "2", 1L << 20, "30 30 10");
+        Files.writeString(sys.resolve("online"), "0-2\n");
+
+        assertEquals(2, Region.defaultNode(NumaTopology.read(sys, null, new int[] {2}), 0));
+        assertEquals(1, Region.defaultNode(NumaTopology.read(sys, null, new int[] {1, 2}), 0));
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> Region.defaultNode(NumaTopology.read(sys, null, new int[0]), 0));
+        assertEquals("the calling thread's node 0 is outside this process's cpuset (Mems_allowed_list in " +
+            "/proc/self/status), and no node with memory is inside it", ex.getMessage());
+    }
+
+    @Test
     void pageKindsFallBackFromLargestToSmallest()
     {
         assertEquals(PageKind.HUGETLB_2M, PageKind.HUGETLB_1G.fallback());
@@ -341,5 +382,12 @@ class RegionTest
         final Path dir = Files.createDirectories(sys.resolve("node" + id));
         Files.writeString(dir.resolve("cpulist"), cpus + "\n");
         Files.writeString(dir.resolve("meminfo"), "Node " + id + " MemTotal: " + memKb + " kB\nNode " + id + " MemFree: " + memKb + " kB\n");
+    }
+
+    private static void writeNode(final Path sys, final int id, final String cpus, final long memKb,
+        final String distances) throws IOException
+    {
+        writeNode(sys, id, cpus, memKb);
+        Files.writeString(sys.resolve("node" + id).resolve("distance"), distances + "\n");
     }
 }
