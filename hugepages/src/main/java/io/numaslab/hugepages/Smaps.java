@@ -1,5 +1,7 @@
 package io.numaslab.hugepages;
 
+import io.numaslab.numa.KernelFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,7 +38,7 @@ public final class Smaps
         }
         try
         {
-            return backingOf(Files.readAllLines(SELF), address, lengthBytes);
+            return backingOf(KernelFiles.readLines(SELF), address, lengthBytes);
         }
         catch (final IOException ex)
         {

@@ -1,10 +1,17 @@
 package io.numaslab.hugepages;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class SmapsTest
 {
@@ -51,5 +58,46 @@ class SmapsTest
         assertEquals(PageKind.THP, Smaps.backingOf(SMAPS, 0x7f0000000000L, 4096).observedKind());
         assertEquals(PageKind.HUGETLB_2M, Smaps.backingOf(SMAPS, 0x7f0000400000L, 4096).observedKind());
         assertEquals(PageKind.SMALL, new RegionBacking(4096, 4096, 0, 0).observedKind());
+    }
+
+    @Test
+    void aMappingWhoseNameIsNotUtf8IsReadLikeAnyOther()
+    {
+        assumeTrue(Files.isReadable(Smaps.SELF), "needs /proc/self/smaps");
+        final long length = 1 << 16; // whole pages of any page size Linux has
+        // The kernel prints a mapped file's name as it was given, here with a byte that is not UTF-8.
+        final int fd = Libc.C.memfd_create(new byte[] {'s', 'm', 'a', 'p', 's', (byte)0xff, 0}, 0);
+        try
+        {
+            Libc.C.ftruncate(fd, length);
+            final long address = Mmap.mmap(0, length, Mmap.PROT_READ | Mmap.PROT_WRITE, 1 /* MAP_SHARED */, fd, 0);
+            try
+            {
+                new Pointer(address).setByte(0, (byte)1);
+
+                assertEquals(PageKind.SMALL.pageSizeBytes(), Smaps.backingOf(address, length).rssBytes(),
+                    "the one page touched");
+            }
+            finally
+            {
+                Mmap.munmap(address, length);
+            }
+        }
+        finally
+        {
+            Libc.C.close(fd);
+        }
+    }
+
+    /** libc's memfd calls, for a mapping with a name of the test's choosing. */
+    interface Libc extends Library
+    {
+        Libc C = Native.load(Platform.C_LIBRARY_NAME, Libc.class);
+
+        int memfd_create(byte[] name, int flags) throws LastErrorException;
+
+        int ftruncate(int fd, long length) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
     }
 }

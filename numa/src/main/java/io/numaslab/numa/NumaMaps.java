@@ -60,7 +60,7 @@ public final class NumaMaps
         }
         try
         {
-            return parse(Files.readAllLines(SELF));
+            return parse(KernelFiles.readLines(SELF));
         }
         catch (final IOException ex)
         {
@@ -91,7 +91,7 @@ public final class NumaMaps
         }
         try
         {
-            return pagesPerNode(entries, mappingEnds(Files.readAllLines(MAPS)), address, lengthBytes);
+            return pagesPerNode(entries, mappingEnds(KernelFiles.readLines(MAPS)), address, lengthBytes);
         }
         catch (final IOException ex)
         {

@@ -303,7 +303,7 @@ public final class NumaTopology
         final Path meminfo = dir.resolve("meminfo");
         if (Files.isReadable(meminfo))
         {
-            for (final String line : Files.readAllLines(meminfo))
+            for (final String line : KernelFiles.readLines(meminfo))
             {
                 final Matcher m = MEMINFO_LINE.matcher(line.trim());
                 if (m.matches())
@@ -430,7 +430,7 @@ public final class NumaTopology
             {
                 try
                 {
-                    for (final String line : Files.readAllLines(status))
+                    for (final String line : KernelFiles.readLines(status))
                     {
                         if (line.startsWith("Cpus_allowed_list:"))
                         {
