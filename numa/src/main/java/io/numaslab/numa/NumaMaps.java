@@ -22,6 +22,8 @@ public final class NumaMaps
     public static final Path SELF = Paths.get("/proc/self/numa_maps");
     /** Where the calling process's mappings and their end addresses are listed. */
     private static final Path MAPS = Paths.get("/proc/self/maps");
+    /** Policies the kernel names in two words (mempolicy.c's policy_modes); every other name is one word. */
+    private static final List<String> TWO_WORD_POLICIES = List.of("prefer (many)", "weighted interleave");
 
     private NumaMaps()
     {
@@ -31,7 +33,8 @@ public final class NumaMaps
      * One mapping's line.
      *
      * @param startAddress        the mapping's start address.
-     * @param policy              the policy as printed, e.g. {@code "bind:1"}, {@code "default"}.
+     * @param policy              the policy as printed, e.g. {@code "bind:1"}, {@code "default"},
+     *                            {@code "prefer (many):0-1"}.
      * @param pagesPerNode        pages present per node id.
      * @param kernelPageSizeBytes the mapping's page size ({@code kernelpagesize_kB}), 0 if not shown.
      * @param huge                true for a hugetlb mapping.
@@ -168,10 +171,12 @@ public final class NumaMaps
             {
                 continue;
             }
+            final String policy = policyOf(fields);
             final Map<Integer, Long> perNode = new TreeMap<>();
             long pageSize = 0;
             boolean huge = false;
-            for (int i = 2; i < fields.length; i++)
+            final int firstAfterPolicy = policy.equals(fields[1]) ? 2 : 3;
+            for (int i = firstAfterPolicy; i < fields.length; i++)
             {
                 final String f = fields[i];
                 if (f.length() > 1 && f.charAt(0) == 'N' && Character.isDigit(f.charAt(1)) && f.indexOf('=') > 0)
@@ -188,8 +193,31 @@ public final class NumaMaps
                     huge = true;
                 }
             }
-            entries.add(new Entry(Long.parseUnsignedLong(fields[0], 16), fields[1], perNode, pageSize, huge));
+            entries.add(new Entry(Long.parseUnsignedLong(fields[0], 16), policy, perNode, pageSize, huge));
         }
         return entries;
+    }
+
+    /**
+     * @param fields a numa_maps line split at spaces: the address, then the policy.
+     * @return the policy, which for "prefer (many)" and "weighted interleave" spans two fields, with its flags and
+     *     nodes ({@code "weighted interleave=static:0-1"}).
+     */
+    private static String policyOf(final String[] fields)
+    {
+        if (fields.length > 2)
+        {
+            final String twoFields = fields[1] + ' ' + fields[2];
+            for (final String name : TWO_WORD_POLICIES)
+            {
+                // the name, then nothing or its flags ('=') or nodes (':')
+                if (twoFields.startsWith(name) && (twoFields.length() == name.length() ||
+                    twoFields.charAt(name.length()) == '=' || twoFields.charAt(name.length()) == ':'))
+                {
+                    return twoFields;
+                }
+            }
+        }
+        return fields[1];
     }
 }

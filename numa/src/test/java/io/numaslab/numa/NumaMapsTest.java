@@ -40,6 +40,27 @@ class NumaMapsTest
     }
 
     @Test
+    void policiesTheKernelNamesInTwoWordsAreReadWhole()
+    {
+        final List<NumaMaps.Entry> entries = NumaMaps.parse(List.of(
+            "7f0000000000 prefer (many):0-1 anon=4 N0=4 kernelpagesize_kB=4",
+            "7f0000200000 weighted interleave:0-1 anon=4 N0=4",
+            "7f0000400000 weighted interleave=static:0-1 anon=4 N0=2 N1=2 kernelpagesize_kB=4",
+            "7f0000600000 prefer:1 anon=1 N1=1",
+            "7f0000800000 interleave:0-1 heap anon=2 N0=1 N1=1"));
+
+        assertEquals("prefer (many):0-1", entries.get(0).policy());
+        assertEquals(Map.of(0, 4L), entries.get(0).pagesPerNode());
+        assertEquals(4096, entries.get(0).kernelPageSizeBytes());
+        assertEquals("weighted interleave:0-1", entries.get(1).policy());
+        assertEquals("weighted interleave=static:0-1", entries.get(2).policy());
+        assertEquals(Map.of(0, 2L, 1, 2L), entries.get(2).pagesPerNode());
+        assertEquals("prefer:1", entries.get(3).policy());
+        assertEquals("interleave:0-1", entries.get(4).policy());
+        assertEquals(Map.of(0, 1L, 1, 1L), entries.get(4).pagesPerNode());
+    }
+
+    @Test
     void countsOnlyMappingsWhollyInsideTheRangeAndRefusesOnesThatReachOutside()
     {
         final List<NumaMaps.Entry> entries = NumaMaps.parse(List.of(
