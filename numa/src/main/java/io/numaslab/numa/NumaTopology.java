@@ -93,7 +93,8 @@ public final class NumaTopology
      * @param nodeRoot        a directory laid out like {@code /sys/devices/system/node}.
      * @param allowedCpus     CPUs this process may run on, or null for all.
      * @param allowedMemNodes nodes this process may allocate memory on, or null for all.
-     * @return the topology; a single node 0 with every CPU if {@code nodeRoot} does not exist or lists no node.
+     * @return the topology; a single node 0 with every CPU if {@code nodeRoot} does not exist or lists no node: those
+     *     of {@code cpu/online} beside {@code nodeRoot} and the allowed ones.
      * @throws UncheckedIOException if the tree exists but cannot be read.
      */
     public static NumaTopology read(final Path nodeRoot, final int[] allowedCpus, final int[] allowedMemNodes)
@@ -235,9 +236,7 @@ public final class NumaTopology
 
     private static NumaTopology singleNodeFallback(final Path nodeRoot, final int[] allowedCpus)
     {
-        final int cpuCount = Runtime.getRuntime().availableProcessors();
-        final int[] cpus = new int[cpuCount];
-        Arrays.setAll(cpus, i -> i);
+        final int[] cpus = fallbackCpus(nodeRoot, allowedCpus);
         long memTotal = 0;
         long memFree = 0;
         final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
@@ -259,12 +258,40 @@ public final class NumaTopology
         {
             fallbackLogged = true;
             LOG.log(System.Logger.Level.INFO, "numaslab: " + nodeRoot + " not found or lists no node (os.name=" +
-                System.getProperty("os.name") + "): assuming one NUMA node 0 with " + cpuCount +
-                " CPUs; memory binding is a no-op");
+                System.getProperty("os.name") + "): assuming one NUMA node 0 with CPUs " + CpuList.format(cpus) +
+                "; memory binding is a no-op");
         }
         final int[] allowed = allowedCpus == null ? cpus : intersect(cpus, toBitSet(allowedCpus));
         final NumaNode node = new NumaNode(0, cpus, allowed, memTotal, memFree, Map.of(0, 10), pools, true);
         return new NumaTopology(List.of(node), true);
+    }
+
+    /**
+     * The CPU ids of the assumed single node: the online CPUs from {@code cpu/online} beside the node directory
+     * ({@code /sys/devices/system/cpu/online}, which kernels without NUMA have too) and the allowed CPUs, whose ids
+     * are the kernel's. Counting from 0 to availableProcessors() is the last resort: under a cpuset such as 4-7 it
+     * names CPUs the process cannot run on, and under a CPU quota too few.
+     */
+    private static int[] fallbackCpus(final Path nodeRoot, final int[] allowedCpus)
+    {
+        final BitSet ids = allowedCpus == null ? new BitSet() : toBitSet(allowedCpus);
+        final Path online = nodeRoot.toAbsolutePath().resolveSibling("cpu").resolve("online");
+        if (Files.isReadable(online))
+        {
+            try
+            {
+                ids.or(toBitSet(CpuList.parse(KernelFiles.read(online))));
+            }
+            catch (final IOException | IllegalArgumentException ignored)
+            {
+                // the allowed CPUs, or else the count, still give the node CPUs
+            }
+        }
+        if (ids.isEmpty())
+        {
+            ids.set(0, Runtime.getRuntime().availableProcessors());
+        }
+        return ids.stream().toArray();
     }
 
     private static int[] onlineNodeIds(final Path nodeRoot) throws IOException

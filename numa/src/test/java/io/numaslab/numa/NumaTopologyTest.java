@@ -3,7 +3,10 @@ package io.numaslab.numa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -157,6 +160,36 @@ class NumaTopologyTest
         assertArrayEquals(new int[] {0}, topology.nodeIds());
         assertEquals(Runtime.getRuntime().availableProcessors(), topology.node(0).cpus().length);
         assertEquals(Map.of(0, 10), topology.node(0).distances());
+    }
+
+    @Test
+    void missingSysfsKeepsTheIdsOfTheAllowedCpusOnNodeZero()
+    {
+        // a cpuset whose CPU ids start at or after the CPU count, as "4-7" does for 4 CPUs
+        final int cpu = Runtime.getRuntime().availableProcessors();
+        final NumaTopology topology = NumaTopology.read(tmp.resolve("absent"), new int[] {cpu}, null);
+
+        assertArrayEquals(new int[] {cpu}, topology.node(0).allowedCpus());
+        assertTrue(Arrays.stream(topology.node(0).cpus()).anyMatch(c -> c == cpu));
+        assertEquals(0, topology.nodeOfCpu(cpu));
+    }
+
+    @Test
+    void missingNodeTreeTakesTheCpuIdsFromTheOnlineCpus() throws IOException
+    {
+        final Path system = Files.createDirectories(tmp.resolve("system"));
+        Files.createDirectories(system.resolve("cpu"));
+        Files.writeString(system.resolve("cpu").resolve("online"), "0-7\n");
+
+        // a cpuset of 4-7, or a CPU quota that makes availableProcessors() smaller than the CPUs allowed
+        final NumaTopology topology = NumaTopology.read(system.resolve("node"), new int[] {4, 5, 6, 7}, null);
+
+        assertTrue(topology.isSingleNodeFallback());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, topology.node(0).cpus());
+        assertArrayEquals(new int[] {4, 5, 6, 7}, topology.node(0).allowedCpus());
+        assertEquals(0, topology.nodeOfCpu(5));
+        assertEquals(0, topology.nodeOfCpu(1));
+        assertEquals(8, NumaTopology.read(system.resolve("node"), null, null).node(0).cpus().length);
     }
 
     @Test
