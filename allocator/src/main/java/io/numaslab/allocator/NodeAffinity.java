@@ -6,6 +6,8 @@ import io.numaslab.numa.NumaTopology;
 import net.openhft.affinity.Affinity;
 
 import java.util.BitSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,7 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NodeAffinity
 {
-    private static final AtomicInteger NEXT_CPU = new AtomicInteger();
+    /**
+     * The next turn on each node's CPUs. One counter per node, not one for all: threads pinned to nodes in turn
+     * (node 0, 1, 0, 1 ...) would otherwise give each node every other count, and a node whose CPU count shares a
+     * factor with the node count would stack its threads on some CPUs and leave others unused (2 nodes of 2 CPUs:
+     * every thread of a node on one CPU).
+     */
+    private static final ConcurrentMap<Integer, AtomicInteger> NEXT_CPU = new ConcurrentHashMap<>();
     private static volatile NumaTopology topology;
 
     private NodeAffinity()
@@ -24,7 +32,7 @@ public final class NodeAffinity
 
     /**
      * Pins the calling thread to one allowed CPU of the node, taking the node's CPUs in turn so that threads
-     * pinned one after another spread over them.
+     * pinned to the node one after another spread over them, whatever is pinned to other nodes in between.
      *
      * @param node the node.
      * @return the CPU the thread is now pinned to.
@@ -39,7 +47,8 @@ public final class NodeAffinity
             throw new IllegalArgumentException("node " + node + " has no CPU this process may run on (cpus " +
                 CpuList.format(target.cpus()) + ")");
         }
-        final int cpu = cpus[Math.floorMod(NEXT_CPU.getAndIncrement(), cpus.length)];
+        final int turn = NEXT_CPU.computeIfAbsent(node, n -> new AtomicInteger()).getAndIncrement();
+        final int cpu = cpus[Math.floorMod(turn, cpus.length)];
         Affinity.setAffinity(cpu);
         return cpu;
     }

@@ -99,10 +99,10 @@ public final class NodeEventLoops implements AutoCloseable
 
     /**
      * A thread factory for any Netty group (for instance 4.2's {@code MultiThreadIoEventLoopGroup}): its k-th thread
-     * pins itself to a CPU of node {@code nodes[k % nodes.length]} (CPUs of a node taken in turn), binds itself to
-     * that node's arena, runs its task, and gives its cached memory back when the task ends. A thread that cannot
-     * be pinned (the node has no CPU this process may use, or affinity is not supported) logs a warning and runs
-     * bound but unpinned.
+     * pins itself to a CPU of node {@code nodes[k % nodes.length]} (each node's CPUs taken in turn, so the threads of a
+     * node are on distinct CPUs while it has CPUs enough), binds itself to that node's arena, runs its task, and gives
+     * its cached memory back when the task ends. A thread that cannot be pinned (the node has no CPU this process may
+     * use, or affinity is not supported) logs a warning and runs bound but unpinned.
      *
      * @param allocator  the allocator whose nodes and arenas the threads use.
      * @param namePrefix thread names are {@code namePrefix-node<N>-<k>}.
