@@ -140,6 +140,22 @@ class NodeEventLoopsMultiNodeTest
         }
     }
 
+    /**
+     * The k-th loop goes to node {@code k % nodes}, so the loops of one node are not made one after another: with
+     * 2 nodes of 2 CPUs (numa-vm {@code -c 2}), a CPU counter shared by all nodes gave node 0 the counts 0 and 2,
+     * both its first CPU, and left its second CPU unused.
+     */
+    @Test
+    void theLoopsOfEachNodeArePinnedToDistinctCpusOfIt()
+    {
+        try (NumaAllocator numa = NumaAllocator.builder().jmx(false).regionSizeBytes(4 << 20).build())
+        {
+            assertTrue(numa.nodes().length >= 2, "the multi-node suite needs 2+ nodes, found " +
+                Arrays.toString(numa.nodes()));
+            NodeEventLoopsTest.assertTheLoopsOfEachNodeAreOnDistinctCpusOfIt(numa);
+        }
+    }
+
     /** Sends one message and completes with the echo, however it arrives in pieces. */
     private static final class EchoOnce extends ChannelInboundHandlerAdapter
     {

@@ -8,13 +8,19 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 import io.numaslab.allocator.NodeAffinity;
 import io.numaslab.allocator.NumaAllocator;
 import io.numaslab.allocator.ThreadBinding;
+import io.numaslab.numa.NumaTopology;
+import net.openhft.affinity.Affinity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
@@ -87,6 +93,48 @@ class NodeEventLoopsTest
                 assertEquals(threadsPerNode, perNode[node], "loops on node " + node);
             }
         }
+    }
+
+    /**
+     * Starts as many loops per node as the node with the fewest allowed CPUs has, and checks, from each loop
+     * thread's own affinity mask rather than from what the pinning returned, that each loop is pinned to one CPU of
+     * its node and that no two loops of a node share a CPU. Also run by {@link NodeEventLoopsMultiNodeTest}, where
+     * the loops of several nodes are made in turn.
+     *
+     * @param numa the allocator whose nodes the loops go to.
+     */
+    static void assertTheLoopsOfEachNodeAreOnDistinctCpusOfIt(final NumaAllocator numa)
+    {
+        final NumaTopology topology = NumaTopology.read();
+        final int threadsPerNode = Arrays.stream(numa.nodes())
+            .map(node -> topology.node(node).allowedCpus().length).min().orElse(1);
+        final Map<String, Integer> nodeOfLoop = new ConcurrentHashMap<>();
+        final Map<String, BitSet> cpusOfLoop = new ConcurrentHashMap<>();
+        try (NodeEventLoops loops = NodeEventLoops.createNio(numa, threadsPerNode))
+        {
+            loops.runOnEachLoop(() ->
+            {
+                nodeOfLoop.put(Thread.currentThread().getName(), numa.nodeOfCurrentThread());
+                cpusOfLoop.put(Thread.currentThread().getName(), Affinity.getAffinity());
+            }, WAIT);
+        }
+        assertEquals(threadsPerNode * numa.nodes().length, cpusOfLoop.size());
+        final Map<Integer, Set<Integer>> cpusTakenOnNode = new HashMap<>();
+        cpusOfLoop.forEach((name, mask) ->
+        {
+            assertEquals(1, mask.cardinality(), name + " is pinned to one CPU, not " + mask);
+            final int cpu = mask.nextSetBit(0);
+            final int node = nodeOfLoop.get(name);
+            assertEquals(node, topology.nodeOfCpu(cpu), name + " is on CPU " + cpu + ", one of its node's");
+            assertTrue(cpusTakenOnNode.computeIfAbsent(node, n -> new HashSet<>()).add(cpu),
+                name + " shares CPU " + cpu + " with another loop of node " + node + ": " + cpusOfLoop);
+        });
+    }
+
+    @Test
+    void theLoopsOfANodeArePinnedToDistinctCpusOfIt()
+    {
+        assertTheLoopsOfEachNodeAreOnDistinctCpusOfIt(numa);
     }
 
     @Test
