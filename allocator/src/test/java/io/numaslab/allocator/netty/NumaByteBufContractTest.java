@@ -855,7 +855,18 @@ class NumaByteBufContractTest
                 {
                     final int at = view.readerIndex();
                     final long expectedLong = view == swapped ? expected.getLongLE(at) : expected.getLong(at);
-                    assertEquals(expectedLong, view.readLong(), "read other memory at " + at + " through " + view);
+                    final long read;
+                    try
+                    {
+                        read = view.readLong();
+                    }
+                    catch (final IndexOutOfBoundsException refused)
+                    {
+                        // Netty 4.1's read-only view reads through the root's checked getLong: refused, as safe
+                        assertSame(readOnly, view, "only the read-only view checks against the root");
+                        break;
+                    }
+                    assertEquals(expectedLong, read, "read other memory at " + at + " through " + view);
                 }
             }
             dup.setIndex(0, 16).writeLong(7); // grows the root again, into the slot it kept
