@@ -843,6 +843,7 @@ public final class NumaAllocator implements AutoCloseable
                 {
                     markLiveIfSlot(address);
                     home.fallbacks.incrementAndGet();
+                    cache().fallbacks++;
                     LOG.log(System.Logger.Level.DEBUG, "numaslab: node " + home.node + " full, " + sizeBytes +
                         " bytes served by node " + other.node);
                     return address;

@@ -42,6 +42,16 @@ public final class ThreadAllocator
         allocator.free(cache, address);
     }
 
+    /**
+     * @return how many of this thread's allocations another node served, because its own was full and the allocator
+     *         falls back ({@link NumaAllocator.Builder#fallbackToOtherNodes}): compared before and after an
+     *         allocation, it tells whether that memory is of this thread's node. Read on this thread.
+     */
+    public long fallbacks()
+    {
+        return cache.fallbacks;
+    }
+
     /** @return the allocator this handle belongs to. */
     public NumaAllocator allocator()
     {

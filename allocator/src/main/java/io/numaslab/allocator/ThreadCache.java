@@ -36,6 +36,8 @@ final class ThreadCache
      */
     final boolean[] used;
     long cachedBytes;
+    /** Allocations of this thread that another node served ({@code fallbackToOtherNodes}); only this thread writes. */
+    long fallbacks;
 
     NodeArena arena;
     /** {@code arena.heap}, one load nearer for the free path's "is this slot of my node" test. */

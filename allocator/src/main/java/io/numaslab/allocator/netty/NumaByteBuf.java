@@ -6,6 +6,7 @@ import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakTracker;
 import io.netty.util.internal.PlatformDependent;
 import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.allocator.ThreadAllocator;
 import io.numaslab.slab.SizeClasses;
 
 import java.io.IOException;
@@ -108,7 +109,9 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         else
         {
             cache.allocatingFrom(memory);
-            final long address = memory.allocate(sizeBytes);
+            final ThreadAllocator thread = memory.threadAllocator();
+            final long fallbacksBefore = thread.fallbacks();
+            final long address = thread.allocate(sizeBytes);
             buf = RECYCLER.get();
             if (buf.memory != memory)
             {
@@ -116,7 +119,8 @@ final class NumaByteBuf extends LeakRecordingByteBuf
             }
             buf.useMemory(address, slotBytesOf(memory, address, classIndex), classIndex);
             buf.reuse(alloc, unsafe, initialCapacity, maxCapacity);
-            buf.allocatedOn(cache);
+            // memory another node served (its own was full) goes home when released, not into this thread's cache
+            buf.allocatedOn(cache, thread.fallbacks() == fallbacksBefore);
         }
         final ResourceLeakTracker<ByteBuf> tracker = detector.track(buf);
         if (tracker != null)
@@ -162,14 +166,19 @@ final class NumaByteBuf extends LeakRecordingByteBuf
         markWriterIndex();
     }
 
-    /** Records that the calling thread, whose cache this is, allocated the buffer's current memory. */
-    private void allocatedOn(final ThreadBufferCache cache)
+    /**
+     * Records that the calling thread, whose cache this is, allocated the buffer's current memory.
+     *
+     * @param ofItsNode whether the memory is of the thread's node; if not, the cache never keeps it (an epoch already
+     *                  past never comes again).
+     */
+    private void allocatedOn(final ThreadBufferCache cache, final boolean ofItsNode)
     {
         if (allocatedBy != cache)
         {
             allocatedBy = cache;
         }
-        allocatedAt = cache.epoch();
+        allocatedAt = ofItsNode ? cache.epoch() : cache.epoch() - 1;
     }
 
     /** Points this buffer at other memory; its views of the old memory go (the scratch one back to the table). */
@@ -336,10 +345,12 @@ final class NumaByteBuf extends LeakRecordingByteBuf
     private void move(final int newCapacity)
     {
         final int sizeBytes = Math.max(1, newCapacity);
-        final long newAddress = memory.allocate(sizeBytes);
+        final ThreadAllocator thread = memory.threadAllocator();
+        final long fallbacksBefore = thread.fallbacks();
+        final long newAddress = thread.allocate(sizeBytes);
         final int newSlotClass = classOf(sizeBytes);
         final int newSlotBytes = slotBytesOf(memory, newAddress, newSlotClass);
-        allocatedOn(ThreadBufferCache.ofCurrentThread());
+        allocatedOn(ThreadBufferCache.ofCurrentThread(), thread.fallbacks() == fallbacksBefore);
         final int keepBytes = Math.min(capacity, newCapacity);
         if (unsafe)
         {

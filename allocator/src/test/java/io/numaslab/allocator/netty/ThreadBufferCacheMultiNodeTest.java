@@ -2,14 +2,18 @@ package io.numaslab.allocator.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.hugepages.PageKind;
 import io.numaslab.numa.Numa;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,6 +74,44 @@ class ThreadBufferCacheMultiNodeTest
                 fresh.release();
             }
             assertEquals(SIZE, ThreadBufferCache.bytesKept(numa), "a buffer of the new node is kept");
+            numa.trimCurrentThreadCache();
+        }
+    }
+
+    @Test
+    void memoryThatAnotherNodeServedGoesHomeWhenReleasedInsteadOfBeingKept() throws Exception
+    {
+        ThreadBufferCacheTest.onAnotherThread(ThreadBufferCacheMultiNodeTest::fallBack);
+    }
+
+    private static void fallBack()
+    {
+        try (NumaAllocator numa = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .bytesLimitPerNode(4 << 20).fallbackToOtherNodes(true).build())
+        {
+            final int[] nodes = numa.nodes();
+            assertTrue(nodes.length >= 2, "needs two nodes, has " + Arrays.toString(nodes));
+            final NumaByteBufAllocator alloc = new NumaByteBufAllocator(numa);
+            numa.bindCurrentThread(nodes[0]);
+            final List<Long> fillers = new ArrayList<>();
+            while (numa.nodeStats(nodes[0]).getFallbacks() == 0)
+            {
+                fillers.add(numa.allocate(SIZE)); // until node 0 is full and another node serves
+            }
+            final ByteBuf remote = alloc.directBuffer(SIZE);
+            final int servedBy = nodesOf(remote)[0];
+            assertNotEquals(nodes[0], servedBy, "node " + nodes[0] + " is full: another node serves");
+            final long remoteAddress = remote.memoryAddress();
+            remote.release();
+            assertEquals(0, ThreadBufferCache.bytesKept(numa), "memory of node " + servedBy + " is not kept");
+            for (final long filler : fillers)
+            {
+                numa.free(filler);
+            }
+            final ByteBuf local = alloc.directBuffer(SIZE);
+            assertNotEquals(remoteAddress, local.memoryAddress(), "the other node's slot came back");
+            assertAllOn(nodes[0], local);
+            local.release();
             numa.trimCurrentThreadCache();
         }
     }
