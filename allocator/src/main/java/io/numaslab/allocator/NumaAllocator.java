@@ -595,6 +595,18 @@ public final class NumaAllocator implements AutoCloseable
             large.region.closeKeepingAddresses();
         }
         largeAllocations.clear();
+        for (final NodeArena arena : arenas)
+        {
+            arena.lock.lock();
+            try
+            {
+                arena.largeBytes = 0; // unmapped (or only addresses kept): ReservedBytes says 0 after close, as promised
+            }
+            finally
+            {
+                arena.lock.unlock();
+            }
+        }
         if (largeStillAllocated > 0)
         {
             LOG.log(System.Logger.Level.WARNING, "numaslab: close() with " + largeStillAllocated + " bytes of " +

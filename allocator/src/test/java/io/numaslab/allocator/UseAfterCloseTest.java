@@ -88,6 +88,7 @@ class UseAfterCloseTest
         final long slot = a.allocate(64);
         final long region = a.allocate(5 << 20);
         a.close();
+        assertEquals(0, a.stats().getReservedBytes(), "nothing is reserved once closed");
         assertTrue(UseAroundCloseTest.isMapped(slot));
         assertTrue(UseAroundCloseTest.isMapped(region));
     }
