@@ -189,21 +189,24 @@ final class AllocatorRun
                 seconds > 0 ? String.format(Locale.ROOT, "%.0f messages/s, p50 %.0f us, p99 %.0f us", messagesPerSecond,
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0) : "no load");
             final long direct = measured.directBytes();
+            final long directBefore = measured.directBeforeBytes();
             return new RunResult(allocator, measured.transport(), connections, held, count, slowestConnect + acceptSeconds,
                 messagesPerSecond, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
                 measured.rssBytes(), held == 0 ? 0 : (measured.rssBytes() - measured.rssBeforeBytes()) / held, direct,
-                held == 0 || direct < 0 ? -1 : direct / held, measured.perNodeUsedBytes(), String.join("; ", limits));
+                held == 0 || direct < 0 ? -1 : direct / held,
+                held == 0 || direct < 0 || directBefore < 0 ? -1 : (direct - directBefore) / held,
+                measured.perNodeUsedBytes(), String.join("; ", limits));
         }
         catch (final IOException | RuntimeException ex)
         {
             System.out.println("  the run failed: " + ex.getMessage());
-            return new RunResult(allocator, "?", connections, 0, count, 0, -1, 0, 0, 0, 0, 0, -1, Map.of(),
+            return new RunResult(allocator, "?", connections, 0, count, 0, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(),
                 "the run failed: " + ex.getMessage());
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            return new RunResult(allocator, "?", connections, 0, count, 0, -1, 0, 0, 0, 0, 0, -1, Map.of(), "interrupted");
+            return new RunResult(allocator, "?", connections, 0, count, 0, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(), "interrupted");
         }
         finally
         {

@@ -101,6 +101,7 @@ public final class EchoServer
         System.gc();
         Thread.sleep(200);
         final long rssBefore = Preflight.rssBytes();
+        final long directBefore = BenchAllocators.directMemoryHeld(allocator);
         System.out.println(ChildJvm.REPLY + "READY " + ((InetSocketAddress)server.localAddress()).getPort());
         final BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String command = commands.readLine(); command != null && !command.equals("EXIT"); command = commands.readLine())
@@ -113,7 +114,7 @@ public final class EchoServer
             {
                 final long direct = BenchAllocators.directMemoryHeld(allocator);
                 final Replies.Measured measured = new Replies.Measured(epoll ? "epoll" : "nio", open.get(), rssBefore,
-                    Preflight.rssBytes(), direct, numaslabUsedPerNode(),
+                    Preflight.rssBytes(), direct, directBefore, numaslabUsedPerNode(),
                     String.join("; ", acceptFailures.describe(), connectionFailures.describe()).replaceAll("^; |; $", ""));
                 System.out.println(ChildJvm.REPLY + "MEASURED " + measured.toLine());
             }

@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class LoadGenerator
 {
-    private static final int CONNECTS_IN_FLIGHT = 1000;
+    static final int CONNECTS_IN_FLIGHT = 1000;
     private static final int CONNECT_TIMEOUT_MILLIS = 20_000;
     private static final int MAX_CONNECT_FAILURES = 100;
 

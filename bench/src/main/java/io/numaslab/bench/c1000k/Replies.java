@@ -28,34 +28,35 @@ final class Replies
      * @param rssBeforeBytes   the server's RSS before the first connection.
      * @param rssBytes         its RSS now.
      * @param directBytes      direct memory the allocator under test holds from the OS, -1 if it does not say.
+     * @param directBeforeBytes the same before the first connection (its allocator set up on every event loop).
      * @param perNodeUsedBytes numaslab's bytes in use per node (JMX), empty for other allocators.
      * @param acceptFailure    the first accept error and how many there were, or "".
      */
     record Measured(String transport, int connections, long rssBeforeBytes, long rssBytes, long directBytes,
-        Map<Integer, Long> perNodeUsedBytes, String acceptFailure)
+        long directBeforeBytes, Map<Integer, Long> perNodeUsedBytes, String acceptFailure)
     {
         String toLine()
         {
             final StringBuilder nodes = new StringBuilder();
             perNodeUsedBytes.forEach((n, b) -> nodes.append(nodes.length() > 0 ? "," : "").append(n).append('=').append(b));
             return transport + " " + connections + " " + rssBeforeBytes + " " + rssBytes + " " + directBytes + " " +
-                (nodes.length() == 0 ? "-" : nodes) + " " + text(acceptFailure);
+                directBeforeBytes + " " + (nodes.length() == 0 ? "-" : nodes) + " " + text(acceptFailure);
         }
 
         static Measured fromLine(final String line)
         {
             final String[] f = line.split(" ");
             final Map<Integer, Long> nodes = new TreeMap<>();
-            if (!f[5].equals("-"))
+            if (!f[6].equals("-"))
             {
-                for (final String pair : f[5].split(","))
+                for (final String pair : f[6].split(","))
                 {
                     final String[] kv = pair.split("=");
                     nodes.put(Integer.parseInt(kv[0]), Long.parseLong(kv[1]));
                 }
             }
             return new Measured(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                Long.parseLong(f[4]), nodes, untext(f[6]));
+                Long.parseLong(f[4]), Long.parseLong(f[5]), nodes, untext(f[7]));
         }
     }
 

@@ -39,7 +39,9 @@ final class Report
             "numaslab's use per node) are the server process's alone**; messages/s and round trips are merged from " +
             "the load generators. Direct memory is what the allocator holds from the OS, in use or not: Netty's " +
             "`usedDirectMemory()` (its chunks), numaslab's mapped regions (JMX `ReservedBytes`); what numaslab has " +
-            "handed out is its use per node.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
+            "handed out is its use per node. Held per connection divides all of it by the connections, so with few " +
+            "connections it is mostly the chunks each allocator takes before the first one; growth per connection " +
+            "divides only what it took after (it moves in whole chunks: 2 MiB for numaslab, 4 MiB for Netty's).%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
             connections, seconds <= 0 ? "no load (--seconds 0);" : rate == ManyConnectionsRun.SENDERS_PER_SECOND ?
             "for " + seconds + " s 20% of the connections send a 64-byte message each second, which the server echoes;" :
             String.format(Locale.ROOT, "for %d s each connection sends %.3g 64-byte messages a second (%.0f in all " +
@@ -55,20 +57,21 @@ final class Report
         }
         out.append("| allocator | transport | connections held (server) | load generators | connect (s) | messages/s | " +
             "p50 (µs) | p99 (µs) | server RSS (MiB) | server RSS growth per connection (B) | direct memory held per connection (B) | " +
-            "numaslab used per node (MiB) | limit hit |\n");
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+            "direct memory growth per connection (B) | numaslab used per node (MiB) | limit hit |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (final RunResult r : runs)
         {
             final StringBuilder nodes = new StringBuilder();
             r.perNodeUsedBytes().forEach((n, b) -> nodes.append(nodes.length() > 0 ? ", " : "").append("node ")
                 .append(n).append(": ").append(String.format(Locale.ROOT, "%.1f", b / 1048576.0)));
             final boolean loaded = r.messagesPerSecond() >= 0;
-            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %d | %d | %d | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %d | %d | %d | %d | %s | %s |%n",
                 r.allocator(), r.transport(), r.connectionsHeld(), r.generators(), r.connectSeconds(),
                 loaded ? String.format(Locale.ROOT, "%.0f", r.messagesPerSecond()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.p50Micros()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.p99Micros()) : "-", r.rssBytes() >> 20, r.rssPerConnectionBytes(),
-                r.directPerConnectionBytes(), nodes.length() == 0 ? "" : nodes, shortLimit(r.limit())));
+                r.directPerConnectionBytes(), r.directGrowthPerConnectionBytes(), nodes.length() == 0 ? "" : nodes,
+                shortLimit(r.limit())));
         }
         final java.util.Set<String> limits = new java.util.LinkedHashSet<>();
         runs.stream().map(RunResult::limit).filter(l -> !l.isEmpty()).forEach(limits::add);
@@ -85,10 +88,16 @@ final class Report
             {
                 if (other != numaslab.get() && other.connectionsHeld() > 0)
                 {
+                    final long growth = other.directGrowthPerConnectionBytes();
+                    final long numaslabGrowth = numaslab.get().directGrowthPerConnectionBytes();
                     out.append(String.format(Locale.ROOT, "- server RSS growth per connection, %s / numaslab: %.2fx; " +
-                        "direct memory held per connection, %s / numaslab: %.2fx%n", other.allocator(),
-                        ratio(other.rssPerConnectionBytes(), numaslab.get().rssPerConnectionBytes()), other.allocator(),
-                        ratio(other.directPerConnectionBytes(), numaslab.get().directPerConnectionBytes())));
+                        "direct memory held per connection, %s / numaslab: %.2fx; its growth per connection: %s%n",
+                        other.allocator(), ratio(other.rssPerConnectionBytes(), numaslab.get().rssPerConnectionBytes()),
+                        other.allocator(), ratio(other.directPerConnectionBytes(), numaslab.get().directPerConnectionBytes()),
+                        growth > 0 && numaslabGrowth > 0 ? String.format(Locale.ROOT, "%s / numaslab %.2fx",
+                            other.allocator(), ratio(growth, numaslabGrowth)) :
+                            String.format(Locale.ROOT, "%d B (%s) and %d B (numaslab), a whole chunk or none: no ratio",
+                            growth, other.allocator(), numaslabGrowth)));
                 }
             }
         }

@@ -19,14 +19,17 @@ import java.util.Map;
  * @param rssPerConnectionBytes  growth of the server's resident memory from before the connections, per connection.
  * @param directBytes            direct memory the allocator under test holds from the OS in the server (see
  *                               BenchAllocators.directMemoryHeld).
- * @param directPerConnectionBytes that divided by the connections held.
+ * @param directPerConnectionBytes that divided by the connections held: for few connections, mostly what the
+ *                               allocator holds before any (its first chunks).
+ * @param directGrowthPerConnectionBytes its growth from before the first connection, per connection held; -1 if the
+ *                               allocator does not say.
  * @param perNodeUsedBytes       bytes used per NUMA node (numaslab's JMX), empty for other allocators.
  * @param limit                  what stopped it short, or "" if nothing did.
  */
 public record RunResult(String allocator, String transport, int connectionsAsked, int connectionsHeld,
     int generators, double connectSeconds, double messagesPerSecond, double p50Micros, double p99Micros, long rssBytes,
-    long rssPerConnectionBytes, long directBytes, long directPerConnectionBytes, Map<Integer, Long> perNodeUsedBytes,
-    String limit)
+    long rssPerConnectionBytes, long directBytes, long directPerConnectionBytes, long directGrowthPerConnectionBytes,
+    Map<Integer, Long> perNodeUsedBytes, String limit)
 {
     /**
      * @param asked the connections the user asked for.
@@ -36,7 +39,8 @@ public record RunResult(String allocator, String transport, int connectionsAsked
     public RunResult withLimit(final int asked, final String why)
     {
         return new RunResult(allocator, transport, asked, connectionsHeld, generators, connectSeconds, messagesPerSecond, p50Micros,
-            p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, perNodeUsedBytes, why);
+            p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, directGrowthPerConnectionBytes,
+            perNodeUsedBytes, why);
     }
 
     /** @return this result as one line of JSON. */
@@ -48,9 +52,11 @@ public record RunResult(String allocator, String transport, int connectionsAsked
         return String.format(Locale.ROOT, "{\"allocator\":\"%s\",\"transport\":\"%s\",\"connectionsAsked\":%d," +
             "\"connectionsHeld\":%d,\"generators\":%d,\"connectSeconds\":%.2f,\"messagesPerSecond\":%.0f,\"p50Micros\":%.1f," +
             "\"p99Micros\":%.1f,\"rssBytes\":%d,\"rssPerConnectionBytes\":%d,\"directBytes\":%d," +
-            "\"directPerConnectionBytes\":%d,\"perNodeUsedBytes\":%s,\"limit\":\"%s\"}",
+            "\"directPerConnectionBytes\":%d,\"directGrowthPerConnectionBytes\":%d,\"perNodeUsedBytes\":%s," +
+            "\"limit\":\"%s\"}",
             allocator, transport, connectionsAsked, connectionsHeld, generators, connectSeconds, messagesPerSecond, p50Micros,
-            p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, nodes,
+            p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, directGrowthPerConnectionBytes,
+            nodes,
             limit.replace("\\", "\\\\").replace("\"", "'"));
     }
 }

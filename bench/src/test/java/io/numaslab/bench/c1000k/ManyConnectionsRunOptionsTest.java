@@ -46,6 +46,19 @@ class ManyConnectionsRunOptionsTest
         assertEquals(53, Preflight.generators(1_000_000, 19_000));
     }
 
+    @Test
+    void theAcceptQueueIsCheckedForTheConnectsInFlightButDoesNotStopTheRun()
+    {
+        final List<String> million = Preflight.needs(1_000_000, 19_000).stream().map(Preflight.Need::what).toList();
+        assertTrue(million.stream().anyMatch(w -> w.startsWith("net.core.somaxconn") && w.contains(">= 53000")),
+            million.toString());
+        assertTrue(million.stream().anyMatch(w -> w.startsWith("net.ipv4.tcp_max_syn_backlog") && w.contains(">= 53000")),
+            million.toString());
+        assertTrue(Preflight.needs(100, 19_000).stream().map(Preflight.Need::what)
+            .anyMatch(w -> w.startsWith("net.core.somaxconn") && w.contains(">= 100 ")));
+        assertTrue(Preflight.blockers(1_000_000, 19_000).stream().noneMatch(b -> b.what().startsWith("net.")));
+    }
+
     private static String portsNeed(final int connections)
     {
         return Preflight.needs(connections, 19_000).stream().map(Preflight.Need::what)
