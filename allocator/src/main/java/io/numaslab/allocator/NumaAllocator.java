@@ -661,7 +661,7 @@ public final class NumaAllocator implements AutoCloseable
         final long cacheBytes = virtual ?
             Math.min(config.threadCacheBytes, VIRTUAL_THREAD_CACHE_BYTES) : config.threadCacheBytes;
         final ThreadCache cache = new ThreadCache(Thread.currentThread(), arena, binding, slotsPerClass, cacheBytes,
-            arenas.length);
+            arenas);
         cache.handle = new ThreadAllocator(this, cache);
         liveCaches.add(cache);
         return cache;

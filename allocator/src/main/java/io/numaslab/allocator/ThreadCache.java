@@ -36,6 +36,8 @@ final class ThreadCache
      */
     final boolean[] used;
     long cachedBytes;
+    /** The allocator's arenas, by index: where pending remote frees go. */
+    private final NodeArena[] arenas;
     /** Allocations of this thread that another node served ({@code fallbackToOtherNodes}); only this thread writes. */
     long fallbacks;
 
@@ -60,8 +62,10 @@ final class ThreadCache
     private final Slab[] refillSlabs;
 
     ThreadCache(final Thread thread, final NodeArena arena, final ThreadBinding binding, final int capacity,
-        final long maxCachedBytes, final int arenaCount)
+        final long maxCachedBytes, final NodeArena[] arenas)
     {
+        final int arenaCount = arenas.length;
+        this.arenas = arenas;
         this.thread = thread;
         this.arena = arena;
         this.heap = arena.heap;
@@ -127,8 +131,21 @@ final class ThreadCache
     {
         final int size = SizeClasses.sizeOfClass(classIndex);
         // Half the class's share of the byte budget, so that a class whose slots keep coming back does not refill
-        // and flush over and over, and the classes together stay inside the budget.
-        final int want = Math.max(1, (classCapacity[classIndex] + 1) / 2);
+        // and flush over and over; and no more than the budget has room for (plus the slot popped at once): a
+        // thread whose buffers are freed by others never pushes, where the budget is otherwise kept, and refills
+        // of every class would hold 2.5 MiB against a budget of 1.
+        final int share = (classCapacity[classIndex] + 1) / 2;
+        if (Math.max(0, maxCachedBytes - cachedBytes) / size + 1 < share)
+        {
+            flushHalfOfLargestClass(); // room for this class's refill, as a push makes room for its slot
+        }
+        final long room = Math.max(0, maxCachedBytes - cachedBytes) / size;
+        final int want = (int)Math.max(1, Math.min(share, room + 1));
+        if (hasPendingRemote())
+        {
+            // a slow path anyway: frees of other nodes' memory go home here too, not only when a batch fills
+            sendPendingRemote(arenas);
+        }
         final int got;
         final NodeArena a = arena;
         a.lock.lock();
@@ -260,7 +277,11 @@ final class ThreadCache
         }
     }
 
-    /** Classes untouched since the last check give all their slots back; the others are marked untouched. */
+    /**
+     * Classes untouched since the last check give all their slots back; the others are marked untouched. Partly
+     * filled batches of other nodes' frees go home too: a thread that frees little of them would otherwise keep them
+     * from their node for as long as it lives.
+     */
     void trimUnusedClasses()
     {
         for (int c = 0; c < counts.length; c++)
@@ -271,6 +292,7 @@ final class ThreadCache
             }
             used[c] = false;
         }
+        sendPendingRemote(arenas);
     }
 
     /** Over the byte budget: the class holding the most bytes gives half back (one lock, not one per class). */

@@ -475,6 +475,21 @@ class NumaAllocatorTest
     }
 
     @Test
+    void aThreadThatOnlyAllocatesStaysInsideItsCacheBudget()
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .maintenanceInterval(java.time.Duration.ofHours(1)));
+        final List<Long> handedOut = new ArrayList<>();
+        for (int c = 0; c < io.numaslab.slab.SizeClasses.classCount(); c++)
+        {
+            handedOut.add(a.allocate(io.numaslab.slab.SizeClasses.sizeOfClass(c))); // each refills its class
+            assertTrue(a.stats().getCachedBytes() <= 1 << 20, "cached " + a.stats().getCachedBytes() +
+                " bytes after refilling " + (c + 1) + " classes, budget 1 MiB");
+        }
+        handedOut.forEach(a::free);
+    }
+
+    @Test
     void cachesOfThreadsThatEndedAreReclaimed() throws InterruptedException
     {
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false));
