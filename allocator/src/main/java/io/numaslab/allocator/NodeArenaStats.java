@@ -77,7 +77,8 @@ final class NodeArenaStats implements NodeArenaMXBean
     @Override
     public long getHugePageBackedBytes()
     {
-        return arena.chunkSource.hugePageBackedBytes();
+        // the chunks' regions, and the regions of their own that ReservedBytes counts too
+        return arena.chunkSource.hugePageBackedBytes() + allocator.largeHugePageBackedBytes(arena);
     }
 
     @Override

@@ -925,6 +925,27 @@ public final class NumaAllocator implements AutoCloseable
         home.heap.free(slab, slot);
     }
 
+    /** @return bytes of the node's regions of their own backed by huge pages (read now, not for hot paths). */
+    long largeHugePageBackedBytes(final NodeArena arena)
+    {
+        long bytes = 0;
+        for (final LargeAllocation large : largeAllocations.values())
+        {
+            if (large.arena == arena)
+            {
+                try
+                {
+                    bytes += RegionChunkSource.hugePageBackedBytes(large.region);
+                }
+                catch (final IllegalStateException freedMeanwhile)
+                {
+                    // freed (and closed) since it was listed: no longer reserved either
+                }
+            }
+        }
+        return bytes;
+    }
+
     /**
      * Why an address in no chunk is not one to free: inside a live region of its own (an interior pointer), or
      * nothing of this allocator's. Error path only: it looks through every such region.

@@ -215,17 +215,22 @@ final class RegionChunkSource implements ChunkSource
         long bytes = 0;
         for (final MappedRegion mapped : regionsByAddress.values())
         {
-            final Region region = mapped.region;
-            if (region.pageKind().isHugetlb())
-            {
-                bytes += region.sizeBytes();
-            }
-            else if (region.pageKind() == PageKind.THP)
-            {
-                bytes += region.backing().anonHugePagesBytes();
-            }
+            bytes += hugePageBackedBytes(mapped.region);
         }
         return bytes;
+    }
+
+    /**
+     * @return the bytes of one region backed by huge pages: all of a hugetlb one, what {@code /proc/self/smaps}
+     *     shows as AnonHugePages of a THP one, none of a SMALL one (read now, so not for hot paths).
+     */
+    static long hugePageBackedBytes(final Region region)
+    {
+        if (region.pageKind().isHugetlb())
+        {
+            return region.sizeBytes();
+        }
+        return region.pageKind() == PageKind.THP ? region.backing().anonHugePagesBytes() : 0;
     }
 
     synchronized long regionsMapped()
