@@ -162,11 +162,13 @@ final class AllocatorRun
                 limits.add(measured.acceptFailure());
             }
             double messagesPerSecond = -1;
+            double sentPerSecond = -1;
             final Histogram latency = new Histogram(60_000_000_000L, 2);
             clientEnds = 0;
             if (seconds > 0)
             {
                 messagesPerSecond = 0;
+                sentPerSecond = 0;
                 for (final ChildJvm generator : generators)
                 {
                     generator.send("STOP");
@@ -175,6 +177,7 @@ final class AllocatorRun
                 {
                     final Replies.Loaded loaded = Replies.Loaded.fromLine(generator.expect("LOADED", REPLY_SECONDS));
                     messagesPerSecond += loaded.received() / loaded.seconds();
+                    sentPerSecond += loaded.sent() / loaded.seconds();
                     latency.add(loaded.latency());
                     clientEnds += loaded.connections();
                 }
@@ -186,13 +189,13 @@ final class AllocatorRun
             }
             System.out.printf(Locale.ROOT, "  server: %d connections held, RSS %d MiB (%d MiB before them), %s%n", held,
                 measured.rssBytes() >> 20, measured.rssBeforeBytes() >> 20,
-                seconds > 0 ? String.format(Locale.ROOT, "%.0f messages/s, p50 %.0f us, p99 %.0f us", messagesPerSecond,
-                    latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0) : "no load");
+                seconds > 0 ? String.format(Locale.ROOT, "%.0f messages/s answered of %.0f/s sent, p50 %.0f us, p99 %.0f us",
+                    messagesPerSecond, sentPerSecond, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0) : "no load");
             final long direct = measured.directBytes();
             final long directBefore = measured.directBeforeBytes();
             return new RunResult(allocator, measured.transport(), connections, held, count, slowestConnect + acceptSeconds,
-                messagesPerSecond, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
-                measured.rssBytes(), held == 0 ? 0 : (measured.rssBytes() - measured.rssBeforeBytes()) / held, direct,
+                messagesPerSecond, sentPerSecond, latency.getValueAtPercentile(50) / 1000.0,
+                latency.getValueAtPercentile(99) / 1000.0, measured.rssBytes(), held == 0 ? 0 : (measured.rssBytes() - measured.rssBeforeBytes()) / held, direct,
                 held == 0 || direct < 0 ? -1 : direct / held,
                 held == 0 || direct < 0 || directBefore < 0 ? -1 : (direct - directBefore) / held,
                 measured.perNodeUsedBytes(), String.join("; ", limits));
@@ -200,13 +203,13 @@ final class AllocatorRun
         catch (final IOException | RuntimeException ex)
         {
             System.out.println("  the run failed: " + ex.getMessage());
-            return new RunResult(allocator, "?", connections, 0, count, 0, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(),
+            return new RunResult(allocator, "?", connections, 0, count, 0, -1, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(),
                 "the run failed: " + ex.getMessage());
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            return new RunResult(allocator, "?", connections, 0, count, 0, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(), "interrupted");
+            return new RunResult(allocator, "?", connections, 0, count, 0, -1, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(), "interrupted");
         }
         finally
         {

@@ -158,10 +158,11 @@ public final class LoadGenerator
             {
                 final double seconds = (System.nanoTime() - loadStart) / 1e9;
                 final long received = load.received.get();
+                final long sent = load.sent.get();
                 final Histogram latency = load.latencySnapshot();
                 load.stop();
                 System.out.println(ChildJvm.REPLY + "LOADED " +
-                    new Replies.Loaded(load.connected.get(), received, seconds, latency).toLine());
+                    new Replies.Loaded(load.connected.get(), sent, received, seconds, latency).toLine());
             }
         }
         System.out.flush();
@@ -219,6 +220,8 @@ public final class LoadGenerator
     {
         final AtomicInteger connected = new AtomicInteger();
         final AtomicLong received = new AtomicLong();
+        /** Messages sent in the measured window (by their due time), all loops. */
+        final AtomicLong sent = new AtomicLong();
         /** Messages each connection sends per second. */
         final double rate;
         final AtomicInteger errors = new AtomicInteger();
@@ -245,7 +248,7 @@ public final class LoadGenerator
                 return;
             }
             final LoopState state = state(loop);
-            state.latency.recordValue(Math.min(nanos, state.latency.getHighestTrackableValue()));
+            state.latency.recordValue(Math.max(0, Math.min(nanos, state.latency.getHighestTrackableValue())));
             received.incrementAndGet();
         }
 
@@ -261,6 +264,7 @@ public final class LoadGenerator
             {
                 final EventLoop loop = (EventLoop)executor;
                 final LoopState state = state(loop);
+                state.nextDue = 0;
                 loop.scheduleAtFixedRate(() -> state.tick(this), 0, 1000 / ManyConnectionsRun.TICKS_PER_SECOND, TimeUnit.MILLISECONDS);
             }
         }
@@ -279,6 +283,7 @@ public final class LoadGenerator
                 e.getKey().submit(() -> e.getValue().latency.reset()).syncUninterruptibly();
             }
             received.set(0);
+            sent.set(0);
         }
 
         Histogram latencySnapshot()
@@ -295,6 +300,11 @@ public final class LoadGenerator
         {
             return running;
         }
+
+        long windowStart()
+        {
+            return windowStart;
+        }
     }
 
     /** One event loop's client connections (touched only on that loop) and round trips. */
@@ -304,6 +314,8 @@ public final class LoadGenerator
         final Histogram latency = new Histogram(60_000_000_000L, 2);
         private int cursor;
         private double owed;
+        /** When the next tick is due (0 before the first): ticks are due one period apart, whenever they run. */
+        long nextDue;
 
         void tick(final Load load)
         {
@@ -311,9 +323,25 @@ public final class LoadGenerator
             {
                 return;
             }
+            // A message's round trip counts from when it was due, not from when a late tick got to write it: a loop
+            // that falls behind the rate asked for then shows its backlog in the latencies, rather than hiding it
+            // before the timestamp (coordinated omission).
+            final long period = 1_000_000_000L / ManyConnectionsRun.TICKS_PER_SECOND;
+            final long now = System.nanoTime();
+            if (nextDue == 0)
+            {
+                nextDue = now;
+            }
+            // the scheduler may run a tick a little before this count says it is due: then it is due now
+            final long due = Math.min(nextDue, now);
+            nextDue += period;
             owed += channels.size() * load.rate / ManyConnectionsRun.TICKS_PER_SECOND;
             final int count = (int)owed;
             owed -= count;
+            if (due >= load.windowStart())
+            {
+                load.sent.addAndGet(count);
+            }
             for (int k = 0; k < count && !channels.isEmpty(); k++)
             {
                 cursor = (cursor + 1) % channels.size();
@@ -326,7 +354,7 @@ public final class LoadGenerator
                     continue;
                 }
                 final ByteBuf message = channel.alloc().directBuffer(ManyConnectionsRun.MESSAGE_BYTES);
-                message.writeLong(System.nanoTime()).writeZero(ManyConnectionsRun.MESSAGE_BYTES - 8);
+                message.writeLong(due).writeZero(ManyConnectionsRun.MESSAGE_BYTES - 8);
                 channel.writeAndFlush(message, channel.voidPromise());
             }
         }

@@ -85,17 +85,18 @@ final class Replies
      * A load generator's load phase (reply to STOP).
      *
      * @param connections client ends still open.
+     * @param sent        messages due and sent in the measured window.
      * @param received    echoes received in the measured window.
      * @param seconds     length of that window.
      * @param latency     round trips in that window, in nanoseconds.
      */
-    record Loaded(int connections, long received, double seconds, Histogram latency)
+    record Loaded(int connections, long sent, long received, double seconds, Histogram latency)
     {
         String toLine()
         {
             final ByteBuffer buffer = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
             final int length = latency.encodeIntoCompressedByteBuffer(buffer);
-            return connections + " " + received + " " + seconds + " " +
+            return connections + " " + sent + " " + received + " " + seconds + " " +
                 Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));
         }
 
@@ -104,8 +105,9 @@ final class Replies
             final String[] f = line.split(" ");
             try
             {
-                return new Loaded(Integer.parseInt(f[0]), Long.parseLong(f[1]), Double.parseDouble(f[2]),
-                    Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(f[3])), 0));
+                return new Loaded(Integer.parseInt(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    Double.parseDouble(f[3]),
+                    Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(f[4])), 0));
             }
             catch (final DataFormatException ex)
             {

@@ -37,7 +37,8 @@ final class Report
             "the allocator under test, which is set up on every server event loop (one buffer taken and given back) " +
             "before the RSS baseline. **The memory figures (RSS, RSS growth and direct memory per connection, " +
             "numaslab's use per node) are the server process's alone**; messages/s and round trips are merged from " +
-            "the load generators. Direct memory is what the allocator holds from the OS, in use or not: Netty's " +
+            "the load generators, and a round trip counts from when its message was due, so a generator that falls " +
+            "behind the rate shows its backlog in them (sent says how far behind). Direct memory is what the allocator holds from the OS, in use or not: Netty's " +
             "`usedDirectMemory()` (its chunks), numaslab's mapped regions (JMX `ReservedBytes`); what numaslab has " +
             "handed out is its use per node. Held per connection divides all of it by the connections, so with few " +
             "connections it is mostly the chunks each allocator takes before the first one; growth per connection " +
@@ -55,19 +56,21 @@ final class Report
                 "nothing there (the guest runs Java about 15x slower than the host); connections held and memory per " +
                 "connection do.\n\n");
         }
-        out.append("| allocator | transport | connections held (server) | load generators | connect (s) | messages/s | " +
+        out.append("| allocator | transport | connections held (server) | load generators | connect (s) | messages/s " +
+            "answered | sent | " +
             "p50 (µs) | p99 (µs) | server RSS (MiB) | server RSS growth per connection (B) | direct memory held per connection (B) | " +
             "direct memory growth per connection (B) | numaslab used per node (MiB) | limit hit |\n");
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (final RunResult r : runs)
         {
             final StringBuilder nodes = new StringBuilder();
             r.perNodeUsedBytes().forEach((n, b) -> nodes.append(nodes.length() > 0 ? ", " : "").append("node ")
                 .append(n).append(": ").append(String.format(Locale.ROOT, "%.1f", b / 1048576.0)));
             final boolean loaded = r.messagesPerSecond() >= 0;
-            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %d | %d | %d | %d | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %s | %d | %d | %d | %d | %s | %s |%n",
                 r.allocator(), r.transport(), r.connectionsHeld(), r.generators(), r.connectSeconds(),
                 loaded ? String.format(Locale.ROOT, "%.0f", r.messagesPerSecond()) : "-",
+                loaded ? String.format(Locale.ROOT, "%.0f", r.sentPerSecond()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.p50Micros()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.p99Micros()) : "-", r.rssBytes() >> 20, r.rssPerConnectionBytes(),
                 r.directPerConnectionBytes(), r.directGrowthPerConnectionBytes(), nodes.length() == 0 ? "" : nodes,

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param generators             load generator processes that held the client ends.
  * @param connectSeconds         time to open them (the slowest load generator).
  * @param messagesPerSecond      echoed messages per second during the load phase, all generators; -1 if no load.
+ * @param sentPerSecond          messages per second due and sent in that phase (below the rate asked for only if the
+ *                               generators could not keep up); -1 if no load.
  * @param p50Micros              median round trip of a message, in microseconds, all generators.
  * @param p99Micros              99th percentile round trip, in microseconds.
  * @param rssBytes               the server process's resident memory with every connection open.
@@ -27,7 +29,8 @@ import java.util.Map;
  * @param limit                  what stopped it short, or "" if nothing did.
  */
 public record RunResult(String allocator, String transport, int connectionsAsked, int connectionsHeld,
-    int generators, double connectSeconds, double messagesPerSecond, double p50Micros, double p99Micros, long rssBytes,
+    int generators, double connectSeconds, double messagesPerSecond, double sentPerSecond, double p50Micros,
+    double p99Micros, long rssBytes,
     long rssPerConnectionBytes, long directBytes, long directPerConnectionBytes, long directGrowthPerConnectionBytes,
     Map<Integer, Long> perNodeUsedBytes, String limit)
 {
@@ -38,7 +41,8 @@ public record RunResult(String allocator, String transport, int connectionsAsked
      */
     public RunResult withLimit(final int asked, final String why)
     {
-        return new RunResult(allocator, transport, asked, connectionsHeld, generators, connectSeconds, messagesPerSecond, p50Micros,
+        return new RunResult(allocator, transport, asked, connectionsHeld, generators, connectSeconds, messagesPerSecond,
+            sentPerSecond, p50Micros,
             p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, directGrowthPerConnectionBytes,
             perNodeUsedBytes, why);
     }
@@ -50,11 +54,13 @@ public record RunResult(String allocator, String transport, int connectionsAsked
         perNodeUsedBytes.forEach((n, b) -> nodes.append(nodes.length() > 1 ? "," : "").append('"').append(n).append("\":").append(b));
         nodes.append('}');
         return String.format(Locale.ROOT, "{\"allocator\":\"%s\",\"transport\":\"%s\",\"connectionsAsked\":%d," +
-            "\"connectionsHeld\":%d,\"generators\":%d,\"connectSeconds\":%.2f,\"messagesPerSecond\":%.0f,\"p50Micros\":%.1f," +
+            "\"connectionsHeld\":%d,\"generators\":%d,\"connectSeconds\":%.2f,\"messagesPerSecond\":%.0f,\"sentPerSecond\":%.0f," +
+            "\"p50Micros\":%.1f," +
             "\"p99Micros\":%.1f,\"rssBytes\":%d,\"rssPerConnectionBytes\":%d,\"directBytes\":%d," +
             "\"directPerConnectionBytes\":%d,\"directGrowthPerConnectionBytes\":%d,\"perNodeUsedBytes\":%s," +
             "\"limit\":\"%s\"}",
-            allocator, transport, connectionsAsked, connectionsHeld, generators, connectSeconds, messagesPerSecond, p50Micros,
+            allocator, transport, connectionsAsked, connectionsHeld, generators, connectSeconds, messagesPerSecond,
+            sentPerSecond, p50Micros,
             p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, directGrowthPerConnectionBytes,
             nodes,
             limit.replace("\\", "\\\\").replace("\"", "'"));
