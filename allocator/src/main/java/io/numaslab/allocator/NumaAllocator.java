@@ -379,6 +379,9 @@ public final class NumaAllocator implements AutoCloseable
             trimUpperCaches();
             flushToArenas(cache);
             retireCounters(cache);
+            // its counts start again from 0: a count seen before means nothing now (the same count after as many
+            // operations would read as idle)
+            cache.opsAtIdleCheck = -1;
             cache.arena = target;
             cache.heap = target.heap;
         }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 class RebindWithPendingRemoteFreesTest
 {
@@ -38,6 +39,34 @@ class RebindWithPendingRemoteFreesTest
             assertEquals(100L, n0.getFrees());
             a.arenas()[0].lock.lock();
             try { a.arenas()[0].heap.verifyInvariants(); } finally { a.arenas()[0].lock.unlock(); }
+        }
+    }
+
+    @Test
+    void aThreadBusyAfterRebindingIsNotTakenForIdle() throws Exception
+    {
+        try (NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
+            .topology(RaceTestSupport.twoNodes()).maintenanceInterval(Duration.ofHours(1)).build())
+        {
+            final boolean[] trimmed = new boolean[1];
+            final Thread t = new Thread(() ->
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    a.free(a.allocate(64)); // 100 operations
+                }
+                a.trimCurrentThreadCacheIfIdle(); // notes 100
+                a.bindCurrentThread(1);
+                a.bindCurrentThread(0); // the counts start again from 0
+                for (int i = 0; i < 50; i++)
+                {
+                    a.free(a.allocate(64)); // 100 operations again: busy, with a slot cached
+                }
+                trimmed[0] = a.trimCurrentThreadCacheIfIdle();
+            });
+            t.start();
+            t.join();
+            assertFalse(trimmed[0], "a thread that worked since the last check was trimmed as idle");
         }
     }
 }
