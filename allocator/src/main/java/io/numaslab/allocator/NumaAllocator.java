@@ -595,7 +595,7 @@ public final class NumaAllocator implements AutoCloseable
         for (final LargeAllocation large : largeAllocations.values())
         {
             largeStillAllocated += large.region.sizeBytes();
-            large.region.closeKeepingAddresses();
+            closeRegion(large.region, true);
         }
         largeAllocations.clear();
         for (final NodeArena arena : arenas)
@@ -926,6 +926,30 @@ public final class NumaAllocator implements AutoCloseable
             MemoryScrub.zero(address, slab.slotSizeBytes());
         }
         home.heap.free(slab, slot);
+    }
+
+    /**
+     * Closes a region for {@link #close()}, which must get through every region whatever one of them does: keeping
+     * the addresses can fail (under strict overcommit, {@code vm.overcommit_memory=2}, the kernel charges even a
+     * MAP_NORESERVE mapping), and then the region is unmapped after all; an unmap that fails is logged.
+     */
+    static void closeRegion(final Region region, final boolean keepAddresses)
+    {
+        try
+        {
+            if (keepAddresses)
+            {
+                region.closeKeepingAddresses();
+            }
+            else
+            {
+                region.close();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "numaslab: close(): " + region + ": " + ex.getMessage());
+        }
     }
 
     /** @return bytes of the node's regions of their own backed by huge pages (read now, not for hot paths). */

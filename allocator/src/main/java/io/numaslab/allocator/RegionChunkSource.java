@@ -181,14 +181,7 @@ final class RegionChunkSource implements ChunkSource
     {
         for (final MappedRegion mapped : regionsByAddress.values())
         {
-            if (keepAddresses)
-            {
-                mapped.region.closeKeepingAddresses();
-            }
-            else
-            {
-                mapped.region.close();
-            }
+            NumaAllocator.closeRegion(mapped.region, keepAddresses);
         }
         regionsByAddress.clear();
         freeChunks.clear();

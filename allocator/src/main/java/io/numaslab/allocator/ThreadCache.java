@@ -36,6 +36,9 @@ final class ThreadCache
      */
     final boolean[] used;
     long cachedBytes;
+    /** Refills between two sendings of the partly filled batches of remote frees. */
+    static final int REFILLS_PER_REMOTE_CHECK = 64;
+    private int refillsSinceRemoteCheck;
     /** The allocator's arenas, by index: where pending remote frees go. */
     private final NodeArena[] arenas;
     /** Allocations of this thread that another node served ({@code fallbackToOtherNodes}); only this thread writes. */
@@ -141,9 +144,11 @@ final class ThreadCache
         }
         final long room = Math.max(0, maxCachedBytes - cachedBytes) / size;
         final int want = (int)Math.max(1, Math.min(share, room + 1));
-        if (hasPendingRemote())
+        if (++refillsSinceRemoteCheck >= REFILLS_PER_REMOTE_CHECK)
         {
-            // a slow path anyway: frees of other nodes' memory go home here too, not only when a batch fills
+            // a slow path anyway: frees of other nodes' memory go home here too, not only when a batch fills; not
+            // on every refill, which for large classes (2-4 slots each) would send batches of a few addresses
+            refillsSinceRemoteCheck = 0;
             sendPendingRemote(arenas);
         }
         final int got;

@@ -2,7 +2,6 @@ package io.numaslab.allocator;
 
 import io.numaslab.hugepages.PageKind;
 import io.numaslab.numa.HugePagePool;
-import io.numaslab.numa.Numa;
 import io.numaslab.numa.NumaTopology;
 import io.numaslab.slab.InvalidFreeException;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -318,14 +317,13 @@ class NumaAllocatorTest
     @Test
     void regionsOfTheirOwnOnHugePagesCountAsHugePageBacked()
     {
-        final NumaTopology topology = NumaTopology.read();
-        final int node = topology.hasNode(Numa.currentNode()) ? Numa.currentNode() : topology.nodeIds()[0];
-        final long free2M = topology.node(node).hugePagePools().stream()
-            .filter(pool -> pool.pageSizeBytes() == HugePagePool.SIZE_2M).mapToLong(HugePagePool::freePages).sum();
-        assumeTrue(free2M >= 4, "needs four free 2 MiB pages, has " + free2M);
         final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.HUGETLB_2M));
+        final int node = a.nodeOfCurrentThread(); // where this thread's allocations go, wherever it runs now
+        final long free2M = NumaTopology.read().node(node).hugePagePools().stream()
+            .filter(pool -> pool.pageSizeBytes() == HugePagePool.SIZE_2M).mapToLong(HugePagePool::freePages).sum();
+        assumeTrue(free2M >= 4, "needs four free 2 MiB pages on node " + node + ", has " + free2M);
         final long region = a.allocate(4 << 20); // more than a chunk: a region of its own
-        final NodeArenaMXBean stats = a.nodeStats(a.nodeOfCurrentThread());
+        final NodeArenaMXBean stats = a.nodeStats(node);
         assertEquals(4L << 20, stats.getReservedBytes());
         assertEquals(4L << 20, stats.getHugePageBackedBytes(), "the region is all 2 MiB pages");
         a.free(region);

@@ -181,16 +181,16 @@ class ThreadSlotsTest
         });
         final SynchronousQueue<Boolean> go = new SynchronousQueue<>();
         final CountDownLatch firstDone = new CountDownLatch(1);
+        final AtomicReference<Value> first = new AtomicReference<>();
         final AtomicReference<Value> second = new AtomicReference<>();
         final Runnable collider = () ->
         {
             try
             {
-                final Value first = slots.get(); // made, the slot left to the live holder
+                first.set(slots.get()); // made, the slot left to the live holder
                 firstDone.countDown();
                 go.take();
                 second.set(slots.get());
-                assertSame(first, second.get());
             }
             catch (final InterruptedException ignored)
             {
@@ -206,14 +206,21 @@ class ThreadSlotsTest
         holderHasSlot.await();
         colliding.start();
         firstDone.await();
-        synchronized (slots)
+        try
         {
-            go.put(Boolean.TRUE);
-            colliding.join(1000);
-            assertTrue(second.get() != null, "the second lookup waited for a lock another thread held");
+            synchronized (slots)
+            {
+                go.put(Boolean.TRUE);
+                colliding.join(1000);
+                assertTrue(second.get() != null, "the second lookup waited for a lock another thread held");
+            }
+            colliding.join();
+            assertSame(first.get(), second.get(), "the colliding thread's own value, both times");
         }
-        colliding.join();
-        holderMayEnd.countDown();
-        holder.join();
+        finally
+        {
+            holderMayEnd.countDown();
+            holder.join();
+        }
     }
 }

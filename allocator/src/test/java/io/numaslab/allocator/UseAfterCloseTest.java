@@ -31,12 +31,11 @@ class UseAfterCloseTest
             "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/numaslab-use-after-close-hs_err_%p.log",
             "-cp", System.getProperty("java.class.path"), UseAfterCloseChild.class.getName()))
             .redirectErrorStream(true).start();
-        final boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!done)
+        if (!p.waitFor(60, TimeUnit.SECONDS))
         {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor(); // before reading: a hung child would never close its output
         }
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), "child JVM output:\n" + out);
         assertTrue(out.contains("SMALL 5242880 bytes: read 0 after close, wrote 42"), out);
     }
