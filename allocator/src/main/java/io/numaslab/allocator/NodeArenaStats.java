@@ -50,7 +50,7 @@ final class NodeArenaStats implements NodeArenaMXBean
     {
         // Three racy reads: a refill between them (the heap's count up, then the thread's cache) can make the
         // difference briefly negative; in use is never below 0 (JmxGaugeTest saw -55296 on JDK 25 before the clamp).
-        return Math.max(0, arena.heapUsedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena));
+        return handedOut(allocator, arena, arena.heapUsedBytes());
     }
 
     /**
@@ -59,7 +59,13 @@ final class NodeArenaStats implements NodeArenaMXBean
      */
     static long chunkBytesHandedOutLocked(final NumaAllocator allocator, final NodeArena arena)
     {
-        return Math.max(0, arena.heap.usedBytes() - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena));
+        return handedOut(allocator, arena, arena.heap.usedBytes());
+    }
+
+    /** @return the bytes the heap counts used, less those in thread caches and on their way home (never below 0). */
+    private static long handedOut(final NumaAllocator allocator, final NodeArena arena, final long heapUsedBytes)
+    {
+        return Math.max(0, heapUsedBytes - cachedBytes(allocator, arena) - pendingRemoteBytes(allocator, arena));
     }
 
     @Override

@@ -244,8 +244,7 @@ public final class NumaAllocator implements AutoCloseable
         }
         if (slot < 0 || !slab.clearLive(slot))
         {
-            throw new InvalidFreeException(address, slot < 0 ?
-                "not the start of a " + slab.slotSizeBytes() + "-byte slot (interior pointer)" :
+            throw refusedSlotFree(address, slab, slot,
                 "the " + slab.slotSizeBytes() + "-byte slot there is not allocated (double free, or never handed out)");
         }
         if (scrubOnFree)
@@ -467,7 +466,7 @@ public final class NumaAllocator implements AutoCloseable
     private void flushToArenas(final ThreadCache cache)
     {
         cache.flushAll();
-        cache.sendPendingRemote(arenas);
+        cache.sendPendingRemote();
     }
 
     /** @return whether an upper cache had anything of the calling thread's to give back. */
@@ -585,6 +584,8 @@ public final class NumaAllocator implements AutoCloseable
                         "the process ends, so that a late access does not crash the JVM");
                 }
                 arena.chunkSource.closeAll(keepAddresses);
+                // its regions of their own are closed below: ReservedBytes says 0 after close, as promised
+                arena.largeBytes = 0;
             }
             finally
             {
@@ -598,18 +599,6 @@ public final class NumaAllocator implements AutoCloseable
             closeRegion(large.region, true);
         }
         largeAllocations.clear();
-        for (final NodeArena arena : arenas)
-        {
-            arena.lock.lock();
-            try
-            {
-                arena.largeBytes = 0; // unmapped (or only addresses kept): ReservedBytes says 0 after close, as promised
-            }
-            finally
-            {
-                arena.lock.unlock();
-            }
-        }
         if (largeStillAllocated > 0)
         {
             LOG.log(System.Logger.Level.WARNING, "numaslab: close() with " + largeStillAllocated + " bytes of " +
@@ -916,16 +905,26 @@ public final class NumaAllocator implements AutoCloseable
         final int slot = slab.slotIndexOf(address);
         if (slab.heap() != home.heap || slot < 0 || !slab.clearLive(slot))
         {
-            throw new InvalidFreeException(address, slot < 0 ?
-                "not the start of a " + slab.slotSizeBytes() + "-byte slot (interior pointer)" :
-                "not allocated: a page run freed already, its pages since carved into " +
-                    slab.slotSizeBytes() + "-byte slots (double free)");
+            throw refusedSlotFree(address, slab, slot, "not allocated: a page run freed already, its pages since " +
+                "carved into " + slab.slotSizeBytes() + "-byte slots (double free)");
         }
         if (scrubOnFree)
         {
             MemoryScrub.zero(address, slab.slotSizeBytes());
         }
         home.heap.free(slab, slot);
+    }
+
+    /**
+     * @param slot    the slot at the address, negative if the address is inside one.
+     * @param notLive why a slot that is not live may not be freed.
+     * @return the exception for a free of a slab address that is refused.
+     */
+    private static InvalidFreeException refusedSlotFree(final long address, final Slab slab, final int slot,
+        final String notLive)
+    {
+        return new InvalidFreeException(address, slot < 0 ?
+            "not the start of a " + slab.slotSizeBytes() + "-byte slot (interior pointer)" : notLive);
     }
 
     /**

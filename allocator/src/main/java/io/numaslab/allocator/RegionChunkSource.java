@@ -170,9 +170,8 @@ final class RegionChunkSource implements ChunkSource
         return "limit reached: " + nodeMappedBytes + " of " + limitBytes + " bytes mapped on node " + node;
     }
 
-    /** Unmaps every region, used or not: the arena is closing. */
     /**
-     * Closes every region.
+     * Closes every region, used or not: the arena is closing.
      *
      * @param keepAddresses leave the ranges mapped to zero pages ({@link Region#closeKeepingAddresses()}), for memory
      *                      still handed out.

@@ -149,7 +149,7 @@ final class ThreadCache
             // a slow path anyway: frees of other nodes' memory go home here too, not only when a batch fills; not
             // on every refill, which for large classes (2-4 slots each) would send batches of a few addresses
             refillsSinceRemoteCheck = 0;
-            sendPendingRemote(arenas);
+            sendPendingRemote();
         }
         final int got;
         final NodeArena a = arena;
@@ -257,7 +257,7 @@ final class ThreadCache
     }
 
     /** Sends every partly filled remote batch home now. */
-    void sendPendingRemote(final NodeArena[] arenas)
+    void sendPendingRemote()
     {
         for (int k = 0; k < pendingRemote.length; k++)
         {
@@ -297,7 +297,7 @@ final class ThreadCache
             }
             used[c] = false;
         }
-        sendPendingRemote(arenas);
+        sendPendingRemote();
     }
 
     /** Over the byte budget: the class holding the most bytes gives half back (one lock, not one per class). */

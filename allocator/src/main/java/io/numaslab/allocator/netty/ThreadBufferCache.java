@@ -390,16 +390,19 @@ final class ThreadBufferCache
         {
             if (cache.memory == memory)
             {
-                sum += cache.ownerState[BYTES_INDEX];
-                for (final NumaByteBuf buf : cache.returnedSmall) // JCTools' weakly consistent iterator: no consumer
-                {
-                    sum += buf.slotBytes();
-                }
-                for (final NumaByteBuf buf : cache.returnedLarge)
-                {
-                    sum += buf.slotBytes();
-                }
+                sum += cache.ownerState[BYTES_INDEX] + bytesIn(cache.returnedSmall) + bytesIn(cache.returnedLarge);
             }
+        }
+        return sum;
+    }
+
+    /** @return bytes of the slots of the buffers in a return queue (JCTools' weakly consistent iterator: no consumer). */
+    private static long bytesIn(final MpscArrayQueue<NumaByteBuf> returned)
+    {
+        long sum = 0;
+        for (final NumaByteBuf buf : returned)
+        {
+            sum += buf.slotBytes();
         }
         return sum;
     }
