@@ -1,10 +1,6 @@
 package io.numaslab.hugepages;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import io.numaslab.numa.RawNameMapping;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -66,38 +62,10 @@ class SmapsTest
         assumeTrue(Files.isReadable(Smaps.SELF), "needs /proc/self/smaps");
         final long length = 1 << 16; // whole pages of any page size Linux has
         // The kernel prints a mapped file's name as it was given, here with a byte that is not UTF-8.
-        final int fd = Libc.C.memfd_create(new byte[] {'s', 'm', 'a', 'p', 's', (byte)0xff, 0}, 0);
-        try
+        try (RawNameMapping mapping = RawNameMapping.open(new byte[] {'s', 'm', 'a', 'p', 's', (byte)0xff}, length))
         {
-            Libc.C.ftruncate(fd, length);
-            final long address = Mmap.mmap(0, length, Mmap.PROT_READ | Mmap.PROT_WRITE, 1 /* MAP_SHARED */, fd, 0);
-            try
-            {
-                new Pointer(address).setByte(0, (byte)1);
-
-                assertEquals(PageKind.SMALL.pageSizeBytes(), Smaps.backingOf(address, length).rssBytes(),
-                    "the one page touched");
-            }
-            finally
-            {
-                Mmap.munmap(address, length);
-            }
+            assertEquals(PageKind.SMALL.pageSizeBytes(), Smaps.backingOf(mapping.address(), length).rssBytes(),
+                "the one page touched");
         }
-        finally
-        {
-            Libc.C.close(fd);
-        }
-    }
-
-    /** libc's memfd calls, for a mapping with a name of the test's choosing. */
-    interface Libc extends Library
-    {
-        Libc C = Native.load(Platform.C_LIBRARY_NAME, Libc.class);
-
-        int memfd_create(byte[] name, int flags) throws LastErrorException;
-
-        int ftruncate(int fd, long length) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
     }
 }

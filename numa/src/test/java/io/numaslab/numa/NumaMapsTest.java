@@ -1,10 +1,5 @@
 package io.numaslab.numa;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -91,48 +86,15 @@ class NumaMapsTest
         assumeTrue(Files.isReadable(NumaMaps.SELF), "needs /proc/self/numa_maps");
         final long length = 1 << 16; // whole pages of any page size Linux has
         // The kernel prints a mapped file's name as it was given, here with a byte that is not UTF-8.
-        final int fd = Libc.C.memfd_create(new byte[] {'n', 'u', 'm', 'a', (byte)0xff, 0}, 0);
-        try
+        try (RawNameMapping mapping = RawNameMapping.open(new byte[] {'n', 'u', 'm', 'a', (byte)0xff}, length))
         {
-            Libc.C.ftruncate(fd, length);
-            final Pointer mapping = Libc.C.mmap(null, length, 3 /* PROT_READ | PROT_WRITE */, 1 /* MAP_SHARED */,
-                fd, 0);
-            try
-            {
-                mapping.setByte(0, (byte)1);
-                final long address = Pointer.nativeValue(mapping);
-                final String maps = new String(Files.readAllBytes(Path.of("/proc/self/maps")),
-                    StandardCharsets.ISO_8859_1);
-                assertTrue(maps.contains("/memfd:numa\u00ff"), "the name is there raw");
+            final long address = mapping.address();
+            final String maps = new String(Files.readAllBytes(Path.of("/proc/self/maps")), StandardCharsets.ISO_8859_1);
+            assertTrue(maps.contains("/memfd:numa\u00ff"), "the name is there raw");
 
-                assertTrue(NumaMaps.readSelf().stream().anyMatch(e -> e.startAddress() == address));
-                final Map<Integer, Long> pages = NumaMaps.pagesPerNode(address, length);
-                assertEquals(1L, pages.values().stream().mapToLong(Long::longValue).sum(), "the one page touched");
-            }
-            finally
-            {
-                Libc.C.munmap(mapping, length);
-            }
+            assertTrue(NumaMaps.readSelf().stream().anyMatch(e -> e.startAddress() == address));
+            final Map<Integer, Long> pages = NumaMaps.pagesPerNode(address, length);
+            assertEquals(1L, pages.values().stream().mapToLong(Long::longValue).sum(), "the one page touched");
         }
-        finally
-        {
-            Libc.C.close(fd);
-        }
-    }
-
-    /** libc's memfd and mmap calls, for a mapping with a name of the test's choosing. */
-    interface Libc extends Library
-    {
-        Libc C = Native.load(Platform.C_LIBRARY_NAME, Libc.class);
-
-        int memfd_create(byte[] name, int flags) throws LastErrorException;
-
-        int ftruncate(int fd, long length) throws LastErrorException;
-
-        Pointer mmap(Pointer address, long length, int prot, int flags, int fd, long offset) throws LastErrorException;
-
-        int munmap(Pointer address, long length) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
     }
 }
