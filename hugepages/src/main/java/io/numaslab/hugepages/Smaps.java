@@ -23,7 +23,8 @@ public final class Smaps
     }
 
     /**
-     * Sums the smaps entries of the mappings that overlap {@code [address, address + lengthBytes)}.
+     * Sums the smaps entries of the mappings that overlap {@code [address, address + lengthBytes)}. Reads and parses
+     * the whole file: for many ranges at once, {@link #read()} it once and ask the snapshot.
      *
      * @param address     start of the range.
      * @param lengthBytes length of the range.
@@ -32,25 +33,12 @@ public final class Smaps
      */
     public static RegionBacking backingOf(final long address, final long lengthBytes)
     {
-        if (!Files.isReadable(SELF))
-        {
-            return new RegionBacking(0, 0, 0, 0);
-        }
-        try
-        {
-            return backingOf(KernelFiles.readLines(SELF), address, lengthBytes);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read " + SELF, ex);
-        }
+        return read().backingOf(address, lengthBytes);
     }
 
     /**
-     * Sums the entries of smaps text for the mappings that overlap a range. A mapping that reaches past the range
-     * (the kernel merges neighbouring mappings of the same kind, so two regions mapped back to back can share one)
-     * counts in proportion to its overlap with the range: exact for fully resident memory of one page size, an
-     * estimate otherwise, and never the neighbour's whole figures.
+     * Sums the entries of smaps text for the mappings that overlap a range, as
+     * {@link SmapsSnapshot#backingOf(long, long)} does.
      *
      * @param lines       the lines of an smaps file.
      * @param address     start of the range.
@@ -59,74 +47,37 @@ public final class Smaps
      */
     public static RegionBacking backingOf(final List<String> lines, final long address, final long lengthBytes)
     {
-        final long end = address + lengthBytes;
-        boolean inRange = false;
-        double share = 0;
-        long pageSize = 0;
-        long rss = 0;
-        long anonHuge = 0;
-        long hugetlb = 0;
-        for (final String line : lines)
-        {
-            final int colon = line.indexOf(':');
-            final int dash = line.indexOf('-');
-            if (dash > 0 && (colon < 0 || dash < colon) && isHex(line, dash))
-            {
-                // a mapping header: "7f3a00000000-7f3a00200000 rw-p 00000000 00:00 0"
-                final int space = line.indexOf(' ');
-                final long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
-                final long stop = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
-                inRange = Long.compareUnsigned(start, end) < 0 && Long.compareUnsigned(stop, address) > 0;
-                if (inRange)
-                {
-                    final long overlap = Math.min(stop, end) - Math.max(start, address);
-                    share = overlap / (double)(stop - start);
-                }
-                continue;
-            }
-            if (!inRange || colon < 0)
-            {
-                continue;
-            }
-            final String key = line.substring(0, colon);
-            switch (key)
-            {
-                case "KernelPageSize":
-                    pageSize = Math.max(pageSize, kilobytes(line, colon));
-                    break;
-                case "Rss":
-                    rss += Math.round(kilobytes(line, colon) * share);
-                    break;
-                case "AnonHugePages":
-                    anonHuge += Math.round(kilobytes(line, colon) * share);
-                    break;
-                case "Private_Hugetlb":
-                case "Shared_Hugetlb":
-                    hugetlb += Math.round(kilobytes(line, colon) * share);
-                    break;
-                default:
-                    break;
-            }
-        }
-        return new RegionBacking(pageSize, rss, anonHuge, hugetlb);
+        return parse(lines).backingOf(address, lengthBytes);
     }
 
-    private static boolean isHex(final String line, final int dash)
+    /**
+     * Reads and parses the calling process's smaps once, for the backing of any number of ranges.
+     *
+     * @return the snapshot; one with no mappings where there is no smaps (not Linux).
+     * @throws UncheckedIOException if the file exists but cannot be read.
+     */
+    public static SmapsSnapshot read()
     {
-        for (int i = 0; i < dash; i++)
+        if (!Files.isReadable(SELF))
         {
-            if (Character.digit(line.charAt(i), 16) < 0)
-            {
-                return false;
-            }
+            return SmapsSnapshot.empty();
         }
-        return true;
+        try
+        {
+            return parse(KernelFiles.readLines(SELF));
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + SELF, ex);
+        }
     }
 
-    private static long kilobytes(final String line, final int colon)
+    /**
+     * @param lines the lines of an smaps file.
+     * @return them parsed, for the backing of any number of ranges.
+     */
+    public static SmapsSnapshot parse(final List<String> lines)
     {
-        final String value = line.substring(colon + 1).trim();
-        final int space = value.indexOf(' ');
-        return Long.parseLong(space < 0 ? value : value.substring(0, space)) * 1024;
+        return SmapsSnapshot.parse(lines);
     }
 }
