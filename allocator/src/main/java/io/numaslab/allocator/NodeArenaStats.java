@@ -1,7 +1,11 @@
 package io.numaslab.allocator;
 
+import io.numaslab.hugepages.Smaps;
+import io.numaslab.hugepages.SmapsSnapshot;
+
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Computes a node's {@link NodeArenaMXBean} numbers from its arena and the thread caches bound to it. */
 final class NodeArenaStats implements NodeArenaMXBean
@@ -83,8 +87,18 @@ final class NodeArenaStats implements NodeArenaMXBean
     @Override
     public long getHugePageBackedBytes()
     {
+        return hugePageBackedBytes(Smaps::read);
+    }
+
+    /**
+     * @param readSmaps reads {@code /proc/self/smaps} ({@code Smaps::read}, or one that counts the reads in a test).
+     * @return as {@link #getHugePageBackedBytes()}.
+     */
+    long hugePageBackedBytes(final Supplier<SmapsSnapshot> readSmaps)
+    {
         // the chunks' regions, and the regions of their own that ReservedBytes counts too
-        return arena.chunkSource.hugePageBackedBytes() + allocator.largeHugePageBackedBytes(arena);
+        final HugePageTally tally = new HugePageTally(readSmaps);
+        return arena.chunkSource.hugePageBackedBytes(tally) + allocator.largeHugePageBackedBytes(arena, tally);
     }
 
     @Override

@@ -951,8 +951,11 @@ public final class NumaAllocator implements AutoCloseable
         }
     }
 
-    /** @return bytes of the node's regions of their own backed by huge pages (read now, not for hot paths). */
-    long largeHugePageBackedBytes(final NodeArena arena)
+    /**
+     * @param tally counts each region, reading smaps for the THP ones.
+     * @return bytes of the node's regions of their own backed by huge pages (read now, not for hot paths).
+     */
+    long largeHugePageBackedBytes(final NodeArena arena, final HugePageTally tally)
     {
         long bytes = 0;
         for (final LargeAllocation large : largeAllocations.values())
@@ -961,7 +964,7 @@ public final class NumaAllocator implements AutoCloseable
             {
                 try
                 {
-                    bytes += RegionChunkSource.hugePageBackedBytes(large.region);
+                    bytes += tally.bytesOf(large.region);
                 }
                 catch (final IllegalStateException freedMeanwhile)
                 {

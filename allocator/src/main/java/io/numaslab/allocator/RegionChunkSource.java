@@ -199,30 +199,18 @@ final class RegionChunkSource implements ChunkSource
     }
 
     /**
+     * @param tally counts each region, reading smaps for the THP ones.
      * @return bytes of mapped regions backed by huge pages: whole hugetlb regions, and for THP regions what
      *     {@code /proc/self/smaps} shows as AnonHugePages (read now, so not for hot paths).
      */
-    synchronized long hugePageBackedBytes()
+    synchronized long hugePageBackedBytes(final HugePageTally tally)
     {
         long bytes = 0;
         for (final MappedRegion mapped : regionsByAddress.values())
         {
-            bytes += hugePageBackedBytes(mapped.region);
+            bytes += tally.bytesOf(mapped.region);
         }
         return bytes;
-    }
-
-    /**
-     * @return the bytes of one region backed by huge pages: all of a hugetlb one, what {@code /proc/self/smaps}
-     *     shows as AnonHugePages of a THP one, none of a SMALL one (read now, so not for hot paths).
-     */
-    static long hugePageBackedBytes(final Region region)
-    {
-        if (region.pageKind().isHugetlb())
-        {
-            return region.sizeBytes();
-        }
-        return region.pageKind() == PageKind.THP ? region.backing().anonHugePagesBytes() : 0;
     }
 
     synchronized long regionsMapped()

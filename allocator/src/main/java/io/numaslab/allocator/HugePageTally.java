@@ -1,0 +1,41 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Region;
+import io.numaslab.hugepages.SmapsSnapshot;
+
+import java.util.function.Supplier;
+
+/**
+ * Counts, for one stats read, the bytes of regions backed by huge pages: all of a hugetlb region, what
+ * {@code /proc/self/smaps} shows as AnonHugePages of a THP one, none of a SMALL one. Hugetlb and SMALL regions need
+ * no smaps; each THP region reads it.
+ */
+final class HugePageTally
+{
+    private final Supplier<SmapsSnapshot> readSmaps;
+
+    /** @param readSmaps reads smaps ({@code Smaps::read}). */
+    HugePageTally(final Supplier<SmapsSnapshot> readSmaps)
+    {
+        this.readSmaps = readSmaps;
+    }
+
+    /**
+     * @return the bytes of the region backed by huge pages (smaps read now, so not for hot paths).
+     * @throws IllegalStateException if a THP region is closed.
+     */
+    long bytesOf(final Region region)
+    {
+        if (region.pageKind().isHugetlb())
+        {
+            return region.sizeBytes();
+        }
+        if (region.pageKind() != PageKind.THP)
+        {
+            return 0;
+        }
+        final long address = region.address(); // before smaps is read: a closed region costs no read
+        return readSmaps.get().backingOf(address, region.sizeBytes()).anonHugePagesBytes();
+    }
+}
