@@ -9,20 +9,22 @@ import java.util.function.Supplier;
 /**
  * Counts, for one stats read, the bytes of regions backed by huge pages: all of a hugetlb region, what
  * {@code /proc/self/smaps} shows as AnonHugePages of a THP one, none of a SMALL one. Hugetlb and SMALL regions need
- * no smaps; each THP region reads it.
+ * no smaps; the first THP region reads it, and the rest of the read shares that snapshot, so a node with hundreds of
+ * regions costs one read of the file, not hundreds. Not thread-safe: one per read.
  */
 final class HugePageTally
 {
     private final Supplier<SmapsSnapshot> readSmaps;
+    private SmapsSnapshot smaps;
 
-    /** @param readSmaps reads smaps ({@code Smaps::read}). */
+    /** @param readSmaps reads smaps ({@code Smaps::read}); called once at most. */
     HugePageTally(final Supplier<SmapsSnapshot> readSmaps)
     {
         this.readSmaps = readSmaps;
     }
 
     /**
-     * @return the bytes of the region backed by huge pages (smaps read now, so not for hot paths).
+     * @return the bytes of the region backed by huge pages (smaps read now if not yet, so not for hot paths).
      * @throws IllegalStateException if a THP region is closed.
      */
     long bytesOf(final Region region)
@@ -36,6 +38,10 @@ final class HugePageTally
             return 0;
         }
         final long address = region.address(); // before smaps is read: a closed region costs no read
-        return readSmaps.get().backingOf(address, region.sizeBytes()).anonHugePagesBytes();
+        if (smaps == null)
+        {
+            smaps = readSmaps.get();
+        }
+        return smaps.backingOf(address, region.sizeBytes()).anonHugePagesBytes();
     }
 }

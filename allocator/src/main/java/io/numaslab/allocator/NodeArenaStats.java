@@ -92,7 +92,7 @@ final class NodeArenaStats implements NodeArenaMXBean
 
     /**
      * @param readSmaps reads {@code /proc/self/smaps} ({@code Smaps::read}, or one that counts the reads in a test).
-     * @return as {@link #getHugePageBackedBytes()}.
+     * @return as {@link #getHugePageBackedBytes()}: smaps read once at most, and only if a region is THP.
      */
     long hugePageBackedBytes(final Supplier<SmapsSnapshot> readSmaps)
     {

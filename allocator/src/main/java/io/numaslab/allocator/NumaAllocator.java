@@ -952,7 +952,7 @@ public final class NumaAllocator implements AutoCloseable
     }
 
     /**
-     * @param tally counts each region, reading smaps for the THP ones.
+     * @param tally counts each region, reading smaps for the THP ones once for the whole stats read.
      * @return bytes of the node's regions of their own backed by huge pages (read now, not for hot paths).
      */
     long largeHugePageBackedBytes(final NodeArena arena, final HugePageTally tally)

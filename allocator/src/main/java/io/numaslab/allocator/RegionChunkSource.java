@@ -199,7 +199,7 @@ final class RegionChunkSource implements ChunkSource
     }
 
     /**
-     * @param tally counts each region, reading smaps for the THP ones.
+     * @param tally counts each region, reading smaps for the THP ones once for the whole stats read.
      * @return bytes of mapped regions backed by huge pages: whole hugetlb regions, and for THP regions what
      *     {@code /proc/self/smaps} shows as AnonHugePages (read now, so not for hot paths).
      */

@@ -1,0 +1,178 @@
+package io.numaslab.allocator;
+
+import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Smaps;
+import io.numaslab.hugepages.SmapsSnapshot;
+import io.numaslab.numa.HugePagePool;
+import io.numaslab.numa.KernelFiles;
+import io.numaslab.numa.NumaTopology;
+import io.numaslab.slab.Chunk;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** A node's HugePageBackedBytes: what it counts, and that one read of it reads smaps once at most. */
+class HugePageBackedBytesTest
+{
+    private static final int LARGE_ALLOCATIONS = 8;
+    private static final int LARGE_BYTES = 4 << 20; // two chunks: a region of its own
+
+    private NumaAllocator allocator;
+
+    @AfterEach
+    void close()
+    {
+        if (allocator != null)
+        {
+            allocator.close();
+        }
+    }
+
+    @Test
+    void oneReadReadsSmapsOnceForAllTheNodesThpRegions()
+    {
+        final Node node = thpNode();
+        final AtomicInteger reads = new AtomicInteger();
+        final Supplier<SmapsSnapshot> countingReader = () ->
+        {
+            reads.incrementAndGet();
+            return Smaps.read();
+        };
+        node.stats.hugePageBackedBytes(countingReader);
+        assertEquals(1, reads.get(), "smaps read once for the chunks' region and " + LARGE_ALLOCATIONS +
+            " regions of their own, all THP");
+    }
+
+    @Test
+    void theFigureIsWhatSmapsShowsAsAnonHugePagesOfTheNodesThpRegions()
+    {
+        final Node node = thpNode();
+        final List<long[]> regions = new ArrayList<>();
+        final long chunkBase = node.small & -Chunk.DEFAULT_SIZE_BYTES;
+        regions.add(new long[] {node.arena.chunkSource.mappingOf(chunkBase),
+            node.arena.chunkSource.mappingSizeBytesOf(chunkBase)});
+        assertEquals(regions.get(0)[1], node.arena.chunkSource.mappedBytes(), "the chunks' one region");
+        for (final long large : node.large)
+        {
+            regions.add(new long[] {large, allocator.usableSize(large)});
+        }
+        // khugepaged may collapse pages while we read: compare with a reading of smaps that held still around it
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            final long before = anonHugePagesBytes(regions);
+            final long figure = node.stats.getHugePageBackedBytes();
+            final long after = anonHugePagesBytes(regions);
+            if (before == after)
+            {
+                assertEquals(before, figure, "AnonHugePages of the node's THP regions, read from smaps by the test");
+                assertTrue(figure > 0, "THP regions prefaulted in madvise mode show some AnonHugePages");
+                return;
+            }
+        }
+        fail("smaps never held still across a read of the figure");
+    }
+
+    @Test
+    void hugetlbRegionsCountWholeAndReadNoSmaps()
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.HUGETLB_2M).build();
+        allocator = a;
+        final int node = a.nodeOfCurrentThread();
+        final long free2M = NumaTopology.read().node(node).hugePagePools().stream()
+            .filter(pool -> pool.pageSizeBytes() == HugePagePool.SIZE_2M).mapToLong(HugePagePool::freePages).sum();
+        assumeTrue(free2M >= 1 + 2 * 2, "needs five free 2 MiB pages on node " + node + ", has " + free2M);
+        a.allocate(64);
+        a.allocate(LARGE_BYTES);
+        a.allocate(LARGE_BYTES);
+        final NodeArenaStats stats = (NodeArenaStats)a.nodeStats(node);
+        assumeTrue("HUGETLB_2M".equals(stats.getPageKind()), "chunks on 2 MiB pages, got " + stats.getPageKind());
+        final AtomicInteger reads = new AtomicInteger();
+        final long bytes = stats.hugePageBackedBytes(() ->
+        {
+            reads.incrementAndGet();
+            return Smaps.read();
+        });
+        assertEquals(stats.getReservedBytes(), bytes, "every region on 2 MiB pages: all of it");
+        assertEquals(0, reads.get(), "hugetlb regions are huge pages whole, without smaps");
+    }
+
+    /** An allocator on THP with one chunk region and regions of their own on the current thread's node. */
+    private Node thpNode()
+    {
+        assumeTrue(Files.isReadable(Smaps.SELF), "needs /proc/self/smaps (Linux)");
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.THP).build();
+        allocator = a;
+        final int nodeId = a.nodeOfCurrentThread();
+        final long small = a.allocate(64);
+        final NodeArenaStats stats = (NodeArenaStats)a.nodeStats(nodeId);
+        assumeTrue("THP".equals(stats.getPageKind()), "needs transparent huge pages (THP enabled [always] or " +
+            "[madvise]); the node's regions are " + stats.getPageKind() + ": " + stats.getPageKindFallbackReasons());
+        final long[] large = new long[LARGE_ALLOCATIONS];
+        for (int i = 0; i < large.length; i++)
+        {
+            large[i] = a.allocate(LARGE_BYTES);
+        }
+        NodeArena arena = null;
+        for (final NodeArena candidate : a.arenas())
+        {
+            arena = candidate.node == nodeId ? candidate : arena;
+        }
+        return new Node(stats, arena, small, large);
+    }
+
+    /**
+     * @return the AnonHugePages of the regions, from a reading of smaps here: of each mapping that overlaps a region,
+     *     the region's share (the kernel may merge regions mapped back to back into one mapping).
+     */
+    private static long anonHugePagesBytes(final List<long[]> regions)
+    {
+        final List<String> lines;
+        try
+        {
+            lines = KernelFiles.readLines(Smaps.SELF);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        long total = 0;
+        for (final long[] region : regions)
+        {
+            final long end = region[0] + region[1];
+            long start = -1;
+            long stop = -1;
+            for (final String line : lines)
+            {
+                final String[] fields = line.split("\\s+");
+                if (fields[0].matches("[0-9a-f]+-[0-9a-f]+"))
+                {
+                    final int dash = fields[0].indexOf('-');
+                    start = Long.parseUnsignedLong(fields[0].substring(0, dash), 16);
+                    stop = Long.parseUnsignedLong(fields[0].substring(dash + 1), 16);
+                }
+                else if ("AnonHugePages:".equals(fields[0]) && start < end && stop > region[0])
+                {
+                    final long overlap = Math.min(stop, end) - Math.max(start, region[0]);
+                    total += Math.round(Long.parseLong(fields[1]) * 1024 * (overlap / (double)(stop - start)));
+                }
+            }
+        }
+        return total;
+    }
+
+    private record Node(NodeArenaStats stats, NodeArena arena, long small, long[] large)
+    {
+    }
+}
