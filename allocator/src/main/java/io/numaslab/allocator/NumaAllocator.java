@@ -977,17 +977,20 @@ public final class NumaAllocator implements AutoCloseable
 
     /**
      * Why an address in no chunk is not one to free: inside a live region of its own (an interior pointer), or
-     * nothing of this allocator's. Error path only: it looks through every such region.
+     * nothing of this allocator's. Error path only: it looks through every such region. A listed region may be
+     * closing meanwhile (its free, or close(), on another thread), and then its address() throws: the start and
+     * size recorded at mapping are used instead, and a closed region is one no longer pointed into, so that the
+     * caller always learns what is wrong with the address, not that some other region is closed.
      */
     private String notALargeAllocation(final long address)
     {
         for (final LargeAllocation large : largeAllocations.values())
         {
-            final long start = large.region.address();
-            if (address > start && address - start < large.region.sizeBytes())
+            final long start = large.address;
+            if (address > start && address - start < large.sizeBytes && !large.region.isClosed())
             {
                 return "not the start of an allocation (interior pointer): it is " + (address - start) +
-                    " bytes into the " + large.region.sizeBytes() + "-byte region at 0x" + Long.toHexString(start);
+                    " bytes into the " + large.sizeBytes + "-byte region at 0x" + Long.toHexString(start);
             }
         }
         return "not allocated by this NumaAllocator (or already freed)";
@@ -1217,11 +1220,17 @@ public final class NumaAllocator implements AutoCloseable
     {
         final Region region;
         final NodeArena arena;
+        /** The region's start and size, readable when it is closed, as {@link Region#address()} is not. */
+        final long address;
+        final long sizeBytes;
 
+        /** @param region open: its address is read here. */
         LargeAllocation(final Region region, final NodeArena arena)
         {
             this.region = region;
             this.arena = arena;
+            this.address = region.address();
+            this.sizeBytes = region.sizeBytes();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.numaslab.allocator;
 
 import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Region;
 import io.numaslab.numa.HugePagePool;
 import io.numaslab.numa.NumaTopology;
 import io.numaslab.slab.InvalidFreeException;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Field;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -338,6 +340,32 @@ class NumaAllocatorTest
         final InvalidFreeException ex = assertThrows(InvalidFreeException.class, () -> a.free(0x1000));
         assertEquals("free(0x1000): not allocated by this NumaAllocator (or already freed); nothing was freed", ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> a.usableSize(0x1000));
+    }
+
+    @Test
+    void aBadFreeNamesTheAddressWhileARegionOfItsOwnIsBeingClosed() throws ReflectiveOperationException
+    {
+        final NumaAllocator a = allocator(NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL));
+        final long large = a.allocate(4 << 20); // more than a chunk: a region of its own
+        // A free of it, or close(), on another thread closes the region while it is still listed: a bad free's
+        // message, which looks through the listed regions, meets it closed. Closed here, the race made certain.
+        final Field listed = NumaAllocator.class.getDeclaredField("largeAllocations");
+        listed.setAccessible(true);
+        final Object allocation = ((Map<?, ?>)listed.get(a)).get(large);
+        final Field regionField = allocation.getClass().getDeclaredField("region");
+        regionField.setAccessible(true);
+        ((Region)regionField.get(allocation)).close();
+
+        final InvalidFreeException outside = assertThrows(InvalidFreeException.class, () -> a.free(0x1000));
+        assertEquals("free(0x1000): not allocated by this NumaAllocator (or already freed); nothing was freed",
+            outside.getMessage());
+        final long inside = large + 4096;
+        final InvalidFreeException interior = assertThrows(InvalidFreeException.class, () -> a.free(inside));
+        assertEquals("free(0x" + Long.toHexString(inside) + "): not allocated by this NumaAllocator (or already " +
+            "freed); nothing was freed", interior.getMessage(), "its region is closed: nothing to point into");
+        final IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> a.usableSize(inside));
+        assertTrue(size.getMessage().contains("0x" + Long.toHexString(inside)), size.getMessage());
+        a.free(large); // the free that closed it, in the race: closing again is harmless
     }
 
     @Test
