@@ -469,6 +469,41 @@ public final class NumaAllocator implements AutoCloseable
         cache.sendPendingRemote();
     }
 
+    /** @return whether an upper cache freed anything that threads that have ended held. */
+    private boolean reclaimEndedUpperCaches()
+    {
+        boolean reclaimed = false;
+        for (final UpperCache upper : upperCaches)
+        {
+            reclaimed |= upper.reclaimEndedThreads(this);
+        }
+        return reclaimed;
+    }
+
+    /**
+     * For {@link #close()}, under the maintenance lock and before the closed flag: frees what the upper caches hold
+     * for threads that have ended and for the calling thread, which no thread can hand out any more, so that it
+     * counts as free. What they hold for other live threads stays, and counts as handed out.
+     */
+    private void freeWhatOnlyEndedOrCallingThreadsHold()
+    {
+        try
+        {
+            reclaimEndedUpperCaches();
+            // The calling thread's share is sound to free, though the thread lives: only the thread itself hands out
+            // what it holds, and it is here, in close(), not half-way through handing out one of its buffers. The
+            // trim empties its share, and only the thread itself puts buffers there again, not before close()
+            // returns. Buffers that other threads give back to it meanwhile count as handed out, as a live
+            // thread's do.
+            trimUpperCaches();
+        }
+        catch (final RuntimeException ex)
+        {
+            // what was not freed counts as handed out: addresses kept, no crash
+            LOG.log(System.Logger.Level.WARNING, "numaslab: close() could not free what upper caches hold", ex);
+        }
+    }
+
     /** @return whether an upper cache had anything of the calling thread's to give back. */
     private boolean trimUpperCaches()
     {
@@ -522,6 +557,12 @@ public final class NumaAllocator implements AutoCloseable
      * memory still handed out, and regions of their own still allocated, are not unmapped: their memory goes back
      * all the same, and their addresses are mapped again to zero pages, kept until the process ends
      * ({@link Region#closeKeepingAddresses()}). A warning says how much was still allocated.
+     * <p>
+     * Memory that {@linkplain #addUpperCache upper caches} keep for threads still alive counts as handed out: released
+     * Netty buffers that an event loop keeps for its next ones, say, since the loop may be taking one at this very
+     * moment and write to it after the unmapping. What they keep for the calling thread and for threads that have
+     * ended is freed first and does not count. So shut the event loops down (their threads ended) before closing
+     * the allocator, and it unmaps everything.
      */
     @Override
     public void close()
@@ -533,6 +574,9 @@ public final class NumaAllocator implements AutoCloseable
             {
                 return;
             }
+            // before the flag: the memory of a closed allocator is dropped rather than freed, and would count as
+            // handed out below
+            freeWhatOnlyEndedOrCallingThreadsHold();
             CLOSED.setVolatile(this, true);
         }
         maintenance.shutdownNow();
@@ -540,8 +584,9 @@ public final class NumaAllocator implements AutoCloseable
         {
             jmx.unregister();
         }
-        // What is still handed out, per node; released memory that an upper cache (a NumaByteBufAllocator's kept
-        // buffers) holds does not count, as no user has it.
+        // What is still handed out, per node. Released memory that an upper cache (a NumaByteBufAllocator's kept
+        // buffers) holds for a live thread counts: the thread may be handing it out again right now, past the
+        // cache's closed check. Only what is held for threads that ended since the reclaim above does not.
         final long[] handedOut = new long[arenas.length];
         long totalHandedOut = 0;
         for (int i = 0; i < arenas.length; i++)
@@ -558,12 +603,12 @@ public final class NumaAllocator implements AutoCloseable
             }
             totalHandedOut += handedOut[i];
         }
-        long heldAbove = 0;
+        long heldForEnded = 0;
         for (final UpperCache upper : upperCaches)
         {
-            heldAbove += upper.bytesHeld(this);
+            heldForEnded += upper.bytesHeldForEndedThreads(this);
         }
-        final long stillAllocated = totalHandedOut - heldAbove;
+        final long stillAllocated = totalHandedOut - heldForEnded;
         for (int i = 0; i < arenas.length; i++)
         {
             final NodeArena arena = arenas[i];
@@ -581,7 +626,8 @@ public final class NumaAllocator implements AutoCloseable
                     LOG.log(System.Logger.Level.WARNING, "numaslab: close() with memory still allocated (" +
                         Math.max(stillAllocated, nowHandedOut - handedOut[i]) + " bytes in all): node " + arena.node +
                         "'s regions give their memory back, and their addresses stay mapped to zero pages until " +
-                        "the process ends, so that a late access does not crash the JVM");
+                        "the process ends, so that a late access does not crash the JVM (released buffers that live " +
+                        "threads keep for reuse, such as event loops not shut down yet, count as allocated)");
                 }
                 arena.chunkSource.closeAll(keepAddresses);
                 // its regions of their own are closed below: ReservedBytes says 0 after close, as promised
@@ -1138,12 +1184,7 @@ public final class NumaAllocator implements AutoCloseable
     {
         try
         {
-            boolean reclaimed = false;
-            for (final UpperCache upper : upperCaches)
-            {
-                reclaimed |= upper.reclaimEndedThreads(this);
-            }
-            final ThreadCache own = reclaimed ? caches.getIfPresent() : null;
+            final ThreadCache own = reclaimEndedUpperCaches() ? caches.getIfPresent() : null;
             if (own != null)
             {
                 flushToArenas(own); // what this thread freed for the ended threads goes to the arenas, not its cache

@@ -9,6 +9,7 @@ import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,18 +19,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Memory used after its allocator closed, which the API forbids: a mistake that must not crash the JVM. And the
- * price of that is paid only by such mistakes: an allocator closed with nothing allocated unmaps everything.
+ * price of that is paid only by such mistakes: an allocator closed with nothing allocated unmaps everything. Netty
+ * buffers that a thread still alive keeps for reuse count as allocated (the thread may be handing one out as close()
+ * runs); those kept by the closing thread or by threads that have ended do not.
  */
 class UseAfterCloseTest
 {
     @Test
     void memoryStillAllocatedAtCloseIsGivenBackButItsAddressesDoNotCrashTheJvm() throws Exception
     {
+        final String out = runChild(UseAfterCloseChild.class, "use-after-close");
+        assertTrue(out.contains("SMALL 5242880 bytes: read 0 after close, wrote 42"), out);
+    }
+
+    @Test
+    void nettyBuffersKeptByALiveThreadAreGivenBackButTheirAddressesDoNotCrashTheJvm() throws Exception
+    {
+        final String out = runChild(KeptBufferAfterCloseChild.class, "kept-buffer-after-close");
+        for (final int size : KeptBufferAfterCloseChild.SIZES)
+        {
+            assertTrue(out.contains("kept " + size + " bytes: read 0 after close, wrote 42"), out);
+        }
+    }
+
+    /** @return the output of a child JVM that ran {@code main}, once it has exited with 0. */
+    private static String runChild(final Class<?> main, final String name) throws Exception
+    {
         final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         final Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/numaslab-use-after-close-hs_err_%p.log",
-            "-cp", System.getProperty("java.class.path"), UseAfterCloseChild.class.getName()))
+            "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/numaslab-" + name + "-hs_err_%p.log",
+            "-cp", System.getProperty("java.class.path"), main.getName()))
             .redirectErrorStream(true).start();
         if (!p.waitFor(60, TimeUnit.SECONDS))
         {
@@ -37,7 +57,7 @@ class UseAfterCloseTest
         }
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), "child JVM output:\n" + out);
-        assertTrue(out.contains("SMALL 5242880 bytes: read 0 after close, wrote 42"), out);
+        return out;
     }
 
     @Test
@@ -57,14 +77,63 @@ class UseAfterCloseTest
     }
 
     @Test
-    void releasedNettyBuffersThatItsThreadKeepsDoNotCountAsStillAllocated() throws Exception
+    void releasedNettyBuffersThatTheClosingThreadKeepsDoNotCountAsStillAllocated() throws Exception
     {
         final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
         final ByteBuf buf = new NumaByteBufAllocator(a).directBuffer(64);
         final long address = buf.memoryAddress();
-        buf.release(); // kept, with its slot, by this thread's buffer cache: handed out to no one
+        buf.release(); // kept, with its slot, by this thread's buffer cache: close() frees it first
         a.close();
         assertFalse(UseAroundCloseTest.isMapped(address));
+    }
+
+    @Test
+    void nettyBuffersKeptByALiveThreadKeepTheirAddressesMapped() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        try (KeepingThread loop = new KeepingThread(new NumaByteBufAllocator(a), true);
+            RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture())
+        {
+            // the thread may be taking one of them for its next buffer right now, past the closed check
+            a.close();
+            for (final long address : loop.addresses)
+            {
+                assertTrue(UseAroundCloseTest.isMapped(address), "kept by a live thread: 0x" + Long.toHexString(address));
+            }
+            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("still allocated")), log.warnings().toString());
+        }
+    }
+
+    @Test
+    void nettyBuffersGivenBackToALiveThreadKeepTheirAddressesMapped() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        try (KeepingThread loop = new KeepingThread(new NumaByteBufAllocator(a), false))
+        {
+            for (final ByteBuf buf : loop.buffers)
+            {
+                buf.release(); // back to the thread that allocated it, through its return queue
+            }
+            a.close();
+            for (final long address : loop.addresses)
+            {
+                assertTrue(UseAroundCloseTest.isMapped(address), "waiting for a live thread: 0x" +
+                    Long.toHexString(address));
+            }
+        }
+    }
+
+    @Test
+    void nettyBuffersKeptByAThreadThatHasEndedDoNotCountAsStillAllocated() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        final KeepingThread loop = new KeepingThread(new NumaByteBufAllocator(a), true);
+        loop.close(); // the thread has ended: nothing can take its buffers any more (maintenance has not run yet)
+        a.close();
+        for (final long address : loop.addresses)
+        {
+            assertFalse(UseAroundCloseTest.isMapped(address), "kept by an ended thread: 0x" + Long.toHexString(address));
+        }
     }
 
     @Test
@@ -111,5 +180,60 @@ class UseAfterCloseTest
         a.free(a.allocate(64)); // this thread now has a cache of it
         a.close();
         return new WeakReference<>(a);
+    }
+
+    /**
+     * A thread that allocates a few Netty buffers of the allocator, then stays alive (as an event loop not yet shut
+     * down) until closed, when it ends.
+     */
+    private static final class KeepingThread implements AutoCloseable
+    {
+        static final int[] SIZES = {64, 1024, 16 * 1024};
+
+        final long[] addresses = new long[SIZES.length];
+        final ByteBuf[] buffers = new ByteBuf[SIZES.length];
+        private final CountDownLatch allocated = new CountDownLatch(1);
+        private final CountDownLatch end = new CountDownLatch(1);
+        private final Thread thread;
+
+        /**
+         * @param alloc        where the buffers come from.
+         * @param releaseThere whether the thread releases them itself (so its cache keeps them), or leaves them
+         *                     in {@link #buffers} for the caller.
+         */
+        KeepingThread(final NumaByteBufAllocator alloc, final boolean releaseThere) throws InterruptedException
+        {
+            thread = new Thread(() ->
+            {
+                for (int i = 0; i < SIZES.length; i++)
+                {
+                    buffers[i] = alloc.directBuffer(SIZES[i]);
+                    addresses[i] = buffers[i].memoryAddress();
+                    if (releaseThere)
+                    {
+                        buffers[i].release();
+                    }
+                }
+                allocated.countDown();
+                try
+                {
+                    end.await();
+                }
+                catch (final InterruptedException ignored)
+                {
+                    // ends all the same
+                }
+            }, "keeping-thread");
+            thread.start();
+            allocated.await();
+        }
+
+        /** Lets the thread end, and waits until it has. */
+        @Override
+        public void close() throws InterruptedException
+        {
+            end.countDown();
+            thread.join();
+        }
     }
 }

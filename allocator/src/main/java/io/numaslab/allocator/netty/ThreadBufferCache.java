@@ -38,6 +38,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * it first, and the allocator's maintenance frees what a thread held when it ended. A cache keeps buffers of the
  * NumaAllocator its thread last allocated from: allocating from another frees what it held of the previous one.
  * <p>
+ * At {@link NumaAllocator#close()}, what the closing thread and threads that have ended kept is freed; what live
+ * threads keep counts as still allocated, since {@link #take} hands a buffer out without synchronizing with
+ * {@code close()} (its closed check may pass just before), so the regions it is in keep their addresses (mapped to
+ * zero pages): a buffer taken as the allocator closes is written without crashing the JVM.
+ * <p>
  * Only its thread touches the stacks and polls the queue, except once the thread has ended: then the cache is marked
  * ended and whoever drains it (the maintenance thread, or a thread that gave a buffer back just then) does so under
  * the cache's lock. Metrics read the byte counts racily.
@@ -396,6 +401,24 @@ final class ThreadBufferCache
         return sum;
     }
 
+    /**
+     * @return bytes of slots kept for that allocator by threads that have ended, not yet freed: memory no thread can
+     *         hand out any more. Under the lock of {@link #reclaimEnded}, so as not to count a cache it is freeing.
+     */
+    static synchronized long bytesKeptForEndedThreads(final NumaAllocator memory)
+    {
+        long sum = 0;
+        for (final ThreadBufferCache cache : CACHES)
+        {
+            // isAlive() false: the thread's last action happens-before this, so its stacks are read exactly
+            if (!cache.owner.isAlive() && cache.memory == memory)
+            {
+                sum += cache.ownerState[BYTES_INDEX] + bytesIn(cache.returnedSmall) + bytesIn(cache.returnedLarge);
+            }
+        }
+        return sum;
+    }
+
     /** @return bytes of the slots of the buffers in a return queue (JCTools' weakly consistent iterator: no consumer). */
     private static long bytesIn(final MpscArrayQueue<NumaByteBuf> returned)
     {
@@ -482,9 +505,9 @@ final class ThreadBufferCache
         }
 
         @Override
-        public long bytesHeld(final NumaAllocator allocator)
+        public long bytesHeldForEndedThreads(final NumaAllocator allocator)
         {
-            return bytesKept(allocator);
+            return bytesKeptForEndedThreads(allocator);
         }
     }
 }
