@@ -1,6 +1,7 @@
 package io.numaslab.allocator;
 
 import io.netty.buffer.ByteBuf;
+import io.numaslab.allocator.netty.NodeEventLoops;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
 import io.numaslab.hugepages.PageKind;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -133,6 +137,32 @@ class UseAfterCloseTest
         for (final long address : loop.addresses)
         {
             assertFalse(UseAroundCloseTest.isMapped(address), "kept by an ended thread: 0x" + Long.toHexString(address));
+        }
+    }
+
+    @Test
+    void nettyBuffersKeptByEventLoopsClosedBeforeTheAllocatorDoNotCountAsStillAllocated() throws Exception
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+            final NumaByteBufAllocator alloc = new NumaByteBufAllocator(a);
+            final Queue<Long> addresses = new ConcurrentLinkedQueue<>();
+            try (NodeEventLoops loops = NodeEventLoops.createNio(a, 1))
+            {
+                loops.runOnEachLoop(() ->
+                {
+                    final ByteBuf buf = alloc.directBuffer(64);
+                    addresses.add(buf.memoryAddress());
+                    buf.release(); // kept by the loop's cache
+                }, Duration.ofSeconds(10));
+            }
+            a.close();
+            for (final long address : addresses)
+            {
+                assertFalse(UseAroundCloseTest.isMapped(address), "round " + round + ": kept by a loop closed before " +
+                    "the allocator: 0x" + Long.toHexString(address));
+            }
         }
     }
 

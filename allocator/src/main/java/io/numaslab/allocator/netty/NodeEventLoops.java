@@ -14,6 +14,7 @@ import io.numaslab.allocator.NumaAllocator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Every second each loop runs {@link NumaAllocator#trimCurrentThreadCacheIfIdle()}: a loop that has not allocated
  * or freed since the previous second gives its cached memory back to its arena.
+ * <p>
+ * Close the loops before the allocator: released buffers that a live loop keeps for reuse count as in use at
+ * {@link NumaAllocator#close()}, which then keeps their regions' addresses mapped (to zero pages) rather than unmap
+ * memory the loop may be writing to.
  */
 public final class NodeEventLoops implements AutoCloseable
 {
@@ -48,12 +53,15 @@ public final class NodeEventLoops implements AutoCloseable
     private final Class<? extends SocketChannel> channelClass;
     private final boolean epoll;
     private final int threads;
+    /** The threads the group has made so far, which {@link #close()} waits for. */
+    private final List<Thread> made;
 
     private NodeEventLoops(final NumaAllocator allocator, final EventLoopGroup group,
         final Class<? extends ServerChannel> serverChannelClass, final Class<? extends SocketChannel> channelClass,
-        final boolean epoll, final int threads)
+        final boolean epoll, final int threads, final List<Thread> made)
     {
         this.group = group;
+        this.made = made;
         this.serverChannelClass = serverChannelClass;
         this.channelClass = channelClass;
         this.epoll = epoll;
@@ -93,8 +101,10 @@ public final class NodeEventLoops implements AutoCloseable
     public static NodeEventLoops createNio(final NumaAllocator allocator, final int threadsPerNode)
     {
         final int threads = threadCount(allocator, threadsPerNode);
-        final EventLoopGroup group = new NioEventLoopGroup(threads, threadFactory(allocator, "numaslab-nio"));
-        return new NodeEventLoops(allocator, group, NioServerSocketChannel.class, NioSocketChannel.class, false, threads);
+        final List<Thread> made = new CopyOnWriteArrayList<>();
+        final EventLoopGroup group = new NioEventLoopGroup(threads, threadFactory(allocator, "numaslab-nio", made));
+        return new NodeEventLoops(allocator, group, NioServerSocketChannel.class, NioSocketChannel.class, false, threads,
+            made);
     }
 
     /**
@@ -110,6 +120,13 @@ public final class NodeEventLoops implements AutoCloseable
      */
     public static ThreadFactory threadFactory(final NumaAllocator allocator, final String namePrefix)
     {
+        return threadFactory(allocator, namePrefix, null);
+    }
+
+    /** {@link #threadFactory(NumaAllocator, String)} that adds each thread it makes to {@code made}, if not null. */
+    private static ThreadFactory threadFactory(final NumaAllocator allocator, final String namePrefix,
+        final List<Thread> made)
+    {
         final int[] nodes = allocator.nodes();
         final AtomicInteger created = new AtomicInteger();
         return task ->
@@ -119,6 +136,10 @@ public final class NodeEventLoops implements AutoCloseable
             final Thread thread = new FastThreadLocalThread(() -> runOnNode(allocator, node, task),
                 namePrefix + "-node" + node + "-" + k);
             thread.setDaemon(true);
+            if (made != null)
+            {
+                made.add(thread);
+            }
             return thread;
         };
     }
@@ -214,12 +235,42 @@ public final class NodeEventLoops implements AutoCloseable
         }
     }
 
-    /** Shuts the group down at once (no quiet period) and waits up to 5 s for its threads to end. */
+    /**
+     * Shuts the group down at once (no quiet period) and waits up to 10 s for its threads to end. The threads
+     * themselves, not only their loops: a thread gives its cached memory back after its loop has terminated, and
+     * memory that the buffer caches of live threads keep counts as in use at {@link NumaAllocator#close()} (their
+     * regions keep their addresses). Closed first, the loops leave nothing that keeps the allocator's addresses.
+     */
     @Override
     public void close()
     {
+        final long deadlineNanos = System.nanoTime() + SHUTDOWN_TIMEOUT.toNanos() * 2;
         group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis() * 2);
+        boolean interrupted = false;
+        for (final Thread thread : made)
+        {
+            while (thread.isAlive())
+            {
+                final long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+                if (leftMillis <= 0)
+                {
+                    break;
+                }
+                try
+                {
+                    thread.join(leftMillis);
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true; // wait all the same, as the group's termination above does
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Epoll, referenced only once its classes are known to be on the class path. */
@@ -241,10 +292,11 @@ public final class NodeEventLoops implements AutoCloseable
         @SuppressWarnings("deprecation")
         static NodeEventLoops create(final NumaAllocator allocator, final int threads)
         {
+            final List<Thread> made = new CopyOnWriteArrayList<>();
             final EventLoopGroup group = new io.netty.channel.epoll.EpollEventLoopGroup(threads,
-                threadFactory(allocator, "numaslab-epoll"));
+                threadFactory(allocator, "numaslab-epoll", made));
             return new NodeEventLoops(allocator, group, io.netty.channel.epoll.EpollServerSocketChannel.class,
-                io.netty.channel.epoll.EpollSocketChannel.class, true, threads);
+                io.netty.channel.epoll.EpollSocketChannel.class, true, threads, made);
         }
     }
 }
