@@ -31,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  *       twice.</li>
  *   <li>{@code checkedPairAtomicMark}: the same, but clearing the mark with an atomic exchange, as numaslab does.
  *       Of two racing frees, exactly one wins.</li>
+ *   <li>{@code flatPairAtomicMark}: the same checks and the same atomic exchange with the fewest dependent loads a
+ *       layout could have: every slab in one reserved range, so that "is it ours" is one comparison, the page's class
+ *       and node one load from an {@code int[]}, and the live mark found from the address alone. If the chain of
+ *       loads through the page table and the slab were what made {@code checkedPairAtomicMark} slow, this row would
+ *       be faster.</li>
  * </ul>
  * Nothing numaslab could add to these rows would make its pair faster than them. They exclude numaslab's cache
  * bounds, trim bookkeeping and close checks.
@@ -149,6 +154,99 @@ public class PairFloorBenchmark
         final long address = allocate(cache, sizeBytes);
         free(cache, address, true);
         return address;
+    }
+
+    // ---- the flat layout: every slab in one reserved range, per-page metadata in an int[], marks by address
+
+    private static final int FLAT_PAGE_SHIFT = 16;
+    private static final int FLAT_GRANULE_SHIFT = 4;
+    private static final long FLAT_RANGE_BYTES = 1L << 24;
+    /** Per 64 KiB page of the range: 0 if no slab, else (node << 8) | (class + 1). */
+    private final int[] flatPageMeta = new int[(int)(FLAT_RANGE_BYTES >>> FLAT_PAGE_SHIFT)];
+    /** One live mark per 16-byte granule of the range, indexed by the address alone. */
+    private final byte[] flatMarks = new byte[(int)(FLAT_RANGE_BYTES >>> FLAT_GRANULE_SHIFT)];
+    private final int[] flatSlotBytes = new int[CLASSES];
+    private final long[] flatReciprocal = new long[CLASSES];
+    private int flatNode;
+
+    @Setup
+    public void setUpFlat()
+    {
+        for (int c = 0; c < CLASSES; c++)
+        {
+            flatSlotBytes[c] = (c + 1) * 16;
+            flatReciprocal[c] = ((1L << 48) + flatSlotBytes[c] - 1) / flatSlotBytes[c];
+        }
+        final int classIndex = classByQuanta[(SIZE_BYTES + 15) >> 4];
+        flatPageMeta[0] = (flatNode << 8) | (classIndex + 1);
+    }
+
+    @Benchmark
+    public long flatPairAtomicMark()
+    {
+        final CacheStandIn c = cache;
+        checkThread(c);
+        final int size = sizeBytes;
+        if (size - 1 >= maxCachedSizeBytes)
+        {
+            throw new IllegalArgumentException("size " + size);
+        }
+        final int classIndex = classByQuanta[(size + 15) >> 4];
+        final int i = c.counts[classIndex] - 1;
+        if (i < 0)
+        {
+            throw new IllegalStateException("empty stack: the floor has no refill");
+        }
+        c.counts[classIndex] = i;
+        final long address = c.addresses[classIndex * SLOTS_PER_CLASS + i];
+        final long offset = address - SLAB_BASE;
+        final int mark = (int)(offset >>> FLAT_GRANULE_SHIFT);
+        if (flatMarks[mark] != 0)
+        {
+            throw new IllegalStateException("live slot in the cache");
+        }
+        flatMarks[mark] = 1;
+        c.allocations++;
+        flatFree(c, address);
+        return address;
+    }
+
+    private void flatFree(final CacheStandIn c, final long address)
+    {
+        checkThread(c);
+        final long offset = address - SLAB_BASE;
+        if (Long.compareUnsigned(offset, FLAT_RANGE_BYTES) >= 0)
+        {
+            throw new IllegalArgumentException("not ours");
+        }
+        final int meta = flatPageMeta[(int)(offset >>> FLAT_PAGE_SHIFT)];
+        final int classIndex = (meta & 0xff) - 1;
+        if (classIndex < 0)
+        {
+            throw new IllegalArgumentException("not a slab");
+        }
+        final long inPage = offset & ((1L << FLAT_PAGE_SHIFT) - 1);
+        final int slot = (int)((inPage * flatReciprocal[classIndex]) >>> 48);
+        if ((long)slot * flatSlotBytes[classIndex] != inPage)
+        {
+            throw new IllegalArgumentException("interior pointer");
+        }
+        if ((byte)LIVE.getAndSet(flatMarks, (int)(offset >>> FLAT_GRANULE_SHIFT), (byte)0) == 0)
+        {
+            throw new IllegalArgumentException("double free");
+        }
+        if ((meta >>> 8) != flatNode)
+        {
+            throw new IllegalStateException("another node's slot: the floor has no remote path");
+        }
+        final int i = c.counts[classIndex];
+        if (i == SLOTS_PER_CLASS)
+        {
+            throw new IllegalStateException("full stack: the floor has no flush");
+        }
+        c.addresses[classIndex * SLOTS_PER_CLASS + i] = address;
+        c.counts[classIndex] = i + 1;
+        c.frees++;
     }
 
     private long allocate(final CacheStandIn c, final int size)
