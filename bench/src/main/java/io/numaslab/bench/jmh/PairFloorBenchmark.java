@@ -126,6 +126,7 @@ public class PairFloorBenchmark
             cache.addresses[classIndex * SLOTS_PER_CLASS + k] = SLAB_BASE + (long)k * SIZE_BYTES;
         }
         cache.counts[classIndex] = 16;
+        setUpFlat();
     }
 
     @Benchmark
@@ -169,8 +170,8 @@ public class PairFloorBenchmark
     private final long[] flatReciprocal = new long[CLASSES];
     private int flatNode;
 
-    @Setup
-    public void setUpFlat()
+    /** Part of {@link #setUp()}, after {@code classByQuanta} is filled (JMH gives several setups no order). */
+    private void setUpFlat()
     {
         for (int c = 0; c < CLASSES; c++)
         {
