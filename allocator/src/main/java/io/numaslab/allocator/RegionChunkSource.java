@@ -199,16 +199,35 @@ final class RegionChunkSource implements ChunkSource
     }
 
     /**
+     * Reads smaps outside this source's lock, which {@link #acquireChunk} takes: a stats read must not hold up an
+     * allocation that needs a chunk for as long as the kernel takes to print a large smaps file. A region unmapped
+     * meanwhile no longer counts.
+     *
      * @param tally counts each region, reading smaps for the THP ones once for the whole stats read.
      * @return bytes of mapped regions backed by huge pages: whole hugetlb regions, and for THP regions what
      *     {@code /proc/self/smaps} shows as AnonHugePages (read now, so not for hot paths).
      */
-    synchronized long hugePageBackedBytes(final HugePageTally tally)
+    long hugePageBackedBytes(final HugePageTally tally)
     {
-        long bytes = 0;
-        for (final MappedRegion mapped : regionsByAddress.values())
+        final List<Region> regions = new ArrayList<>();
+        synchronized (this)
         {
-            bytes += tally.bytesOf(mapped.region);
+            for (final MappedRegion mapped : regionsByAddress.values())
+            {
+                regions.add(mapped.region);
+            }
+        }
+        long bytes = 0;
+        for (final Region region : regions)
+        {
+            try
+            {
+                bytes += tally.bytesOf(region);
+            }
+            catch (final IllegalStateException unmappedMeanwhile)
+            {
+                // released since it was listed: no longer mapped, so none of it is backed
+            }
         }
         return bytes;
     }
