@@ -1,6 +1,9 @@
 package io.numaslab.allocator;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.numaslab.allocator.netty.NodeEventLoops;
 import io.numaslab.allocator.netty.NumaByteBufAllocator;
 import io.numaslab.hugepages.PageKind;
@@ -162,6 +165,54 @@ class UseAfterCloseTest
             {
                 assertFalse(UseAroundCloseTest.isMapped(address), "round " + round + ": kept by a loop closed before " +
                     "the allocator: 0x" + Long.toHexString(address));
+            }
+        }
+    }
+
+    /**
+     * The standard Netty shutdown, with a plain group: {@code shutdownGracefully().sync()} returns once each loop has
+     * terminated, which Netty signals from the loop's thread before the thread ends. The loops' kept buffers must
+     * not count as in use then: Netty removes the thread's FastThreadLocals before it signals, and the buffer cache
+     * frees itself then.
+     */
+    @Test
+    @SuppressWarnings("deprecation") // NioEventLoopGroup: deprecated in Netty 4.2, the one both 4.1 and 4.2 have
+    void nettyBuffersKeptByAPlainNettyGroupShutDownBeforeTheAllocatorDoNotCountAsStillAllocated() throws Exception
+    {
+        for (int round = 0; round < 30; round++)
+        {
+            final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+            final NumaByteBufAllocator alloc = new NumaByteBufAllocator(a);
+            final Queue<Long> addresses = new ConcurrentLinkedQueue<>();
+            final EventLoopGroup group = new NioEventLoopGroup(2);
+            try (RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture())
+            {
+                for (final EventExecutor loop : group)
+                {
+                    loop.submit(() ->
+                    {
+                        for (final int size : KeepingThread.SIZES)
+                        {
+                            final ByteBuf buf = alloc.directBuffer(size);
+                            addresses.add(buf.memoryAddress());
+                            buf.release(); // kept by the loop's cache
+                        }
+                    }).sync();
+                }
+                assertTrue(alloc.keptBufferBytes() > 0, "round " + round + ": the loops keep buffers");
+                group.shutdownGracefully(0, 10, TimeUnit.SECONDS).sync(); // no join of the threads
+                a.close();
+                for (final long address : addresses)
+                {
+                    assertFalse(UseAroundCloseTest.isMapped(address), "round " + round + ": kept by a loop of a " +
+                        "group shut down before the allocator: 0x" + Long.toHexString(address));
+                }
+                assertFalse(log.warnings().stream().anyMatch(w -> w.contains("still allocated")), "round " + round +
+                    ": " + log.warnings());
+            }
+            finally
+            {
+                group.shutdownGracefully(0, 10, TimeUnit.SECONDS);
             }
         }
     }

@@ -6,6 +6,7 @@ import io.numaslab.allocator.UpperCache;
 import io.numaslab.allocator.VirtualThreads;
 import io.numaslab.slab.SizeClasses;
 import io.netty.util.ResourceLeakDetector;
+import io.netty.util.concurrent.FastThreadLocal;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.util.IdentityHashMap;
@@ -73,6 +74,22 @@ final class ThreadBufferCache
         thread -> VirtualThreads.isVirtual(thread) ? NONE : new ThreadBufferCache(thread));
     /** Every cache, until its thread has ended and what it held is freed. */
     private static final CopyOnWriteArrayList<ThreadBufferCache> CACHES = new CopyOnWriteArrayList<>();
+    /**
+     * Each platform thread's cache, set on the thread so that Netty's {@link FastThreadLocal#removeAll()} frees it
+     * there: an event loop's thread calls it as its loop terminates, before the loop's termination future completes
+     * (in {@code SingleThreadEventExecutor}, Netty 4.1 and 4.2), and a thread of Netty's {@code DefaultThreadFactory}
+     * as its task ends ({@code FastThreadLocalRunnable}). So after {@code group.shutdownGracefully().sync()} the loops
+     * keep nothing, though their threads may not have ended yet, and a {@link NumaAllocator#close()} right after
+     * counts none of their buffers as in use. The value is read by nothing else: only its removal matters.
+     */
+    private static final FastThreadLocal<ThreadBufferCache> FREE_ON_REMOVAL = new FastThreadLocal<ThreadBufferCache>()
+    {
+        @Override
+        protected void onRemoval(final ThreadBufferCache cache)
+        {
+            cache.freeOnRemoval();
+        }
+    };
 
     /**
      * Longs of padding on each side of the owner's counters in {@link #ownerState}: 128 bytes, two cache lines, so
@@ -116,6 +133,8 @@ final class ThreadBufferCache
     private NumaAllocator memory;
     /** Set once the thread has ended, before the cache is drained for the last time. */
     private volatile boolean ended;
+    /** Whether {@link #FREE_ON_REMOVAL} holds this cache for its thread, as far as the thread knows. Owner only. */
+    private boolean registeredForRemoval;
     /**
      * Grows each time the allocator trims this thread: a buffer allocated before (say, before the thread rebound to
      * another node) is not kept after. Other threads read it racily; this thread checks again when it drains.
@@ -233,9 +252,35 @@ final class ThreadBufferCache
             freeStacks(null);
             freeReturned(null);
             newMemory.addUpperCache(TRIMMER);
+            if (!registeredForRemoval)
+            {
+                // the thread's first allocation, or its first since FastThreadLocal.removeAll() freed this cache
+                registeredForRemoval = true;
+                FREE_ON_REMOVAL.set(this);
+            }
             allocatingFrom = newMemory;
             memory = newMemory.scrubsOnFree() ? null : newMemory;
         }
+    }
+
+    /**
+     * {@link #FREE_ON_REMOVAL} was removed on the thread, usually as its event loop terminates or as it ends: frees
+     * everything as a trim does, so that the memory is the allocator's again, and keeps nothing more until the thread
+     * allocates again (which sets the value again). The thread may go on living and allocating (someone called
+     * {@link FastThreadLocal#removeAll()} mid-life): that is only a trim, and the next allocation starts over.
+     */
+    private void freeOnRemoval()
+    {
+        if (owner != Thread.currentThread())
+        {
+            return; // removed from the thread's map by another thread: only the owner touches the stacks
+        }
+        registeredForRemoval = false;
+        freeEverything(null);
+        // Keep nothing more: keep() and giveBack() refuse buffers of an allocator other than memory, and a buffer
+        // given back by a thread that read the old value stays in the queue, counted as this live thread's.
+        allocatingFrom = null;
+        memory = null;
     }
 
     private boolean push(final NumaByteBuf buf, final int classIndex)

@@ -1,6 +1,7 @@
 package io.numaslab.allocator.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.numaslab.allocator.NumaAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -429,6 +430,33 @@ class ThreadBufferCacheTest
         numa.maintainNow();
         assertEquals(0, ThreadBufferCache.bytesKept(numa));
         assertEquals(before, used(), "the ended thread's kept buffers and its cache are freed");
+    }
+
+    @Test
+    void fastThreadLocalsRemovedFreeWhatTheThreadKeptAndItKeepsAgainAfter() throws Exception
+    {
+        onAnotherThread(() ->
+        {
+            final long before = used();
+            final ByteBuf older = alloc.directBuffer(SIZE);
+            alloc.directBuffer(SIZE).release();
+            assertEquals(SIZE, ThreadBufferCache.bytesKept(numa));
+            FastThreadLocal.removeAll(); // as Netty does as an event loop terminates, here mid-life
+            assertEquals(0, ThreadBufferCache.bytesKept(numa), "freed, as by a trim");
+            numa.trimCurrentThreadCache();
+            assertEquals(before + SIZE, used(), "the kept buffer's memory is the allocator's again");
+            older.release();
+            assertEquals(0, ThreadBufferCache.bytesKept(numa), "memory allocated before is not kept after");
+            final ByteBuf next = alloc.directBuffer(SIZE);
+            next.writeLong(42);
+            assertEquals(42, next.readLong());
+            next.release();
+            assertEquals(SIZE, ThreadBufferCache.bytesKept(numa), "the thread keeps buffers again");
+            FastThreadLocal.removeAll();
+            assertEquals(0, ThreadBufferCache.bytesKept(numa), "and frees them at the next removal too");
+            numa.trimCurrentThreadCache();
+            assertEquals(before, used());
+        });
     }
 
     @Test
