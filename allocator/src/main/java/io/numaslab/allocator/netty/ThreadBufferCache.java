@@ -438,10 +438,7 @@ final class ThreadBufferCache
         long sum = 0;
         for (final ThreadBufferCache cache : CACHES)
         {
-            if (cache.memory == memory)
-            {
-                sum += cache.ownerState[BYTES_INDEX] + bytesIn(cache.returnedSmall) + bytesIn(cache.returnedLarge);
-            }
+            sum += cache.bytesKeptOf(memory);
         }
         return sum;
     }
@@ -456,21 +453,43 @@ final class ThreadBufferCache
         for (final ThreadBufferCache cache : CACHES)
         {
             // isAlive() false: the thread's last action happens-before this, so its stacks are read exactly
-            if (!cache.owner.isAlive() && cache.memory == memory)
+            if (!cache.owner.isAlive())
             {
-                sum += cache.ownerState[BYTES_INDEX] + bytesIn(cache.returnedSmall) + bytesIn(cache.returnedLarge);
+                sum += cache.bytesKeptOf(memory);
             }
         }
         return sum;
     }
 
-    /** @return bytes of the slots of the buffers in a return queue (JCTools' weakly consistent iterator: no consumer). */
-    private static long bytesIn(final MpscArrayQueue<NumaByteBuf> returned)
+    /**
+     * Exact once the owner has ended; racy while it lives (its allocator may change between the reads).
+     *
+     * @return bytes of slots of that allocator that this cache keeps. The stacks hold buffers of {@link #memory}
+     *         only: the owner alone pushes, only buffers of {@code memory}, and empties them before {@code memory}
+     *         changes. The queues may hold another allocator's: a thread giving a buffer back may read
+     *         {@code memory} just before the owner switches to another allocator and drains them, and offer it just
+     *         after. So they are counted buffer by buffer: counted for the cache's allocator, another's bytes would
+     *         make {@code close()} of it take them for free bytes of its own, and unmap memory still in use.
+     */
+    private long bytesKeptOf(final NumaAllocator of)
+    {
+        final long onStacks = memory == of ? ownerState[BYTES_INDEX] : 0;
+        return onStacks + bytesIn(returnedSmall, of) + bytesIn(returnedLarge, of);
+    }
+
+    /**
+     * @return bytes of the slots of the buffers of that allocator in a return queue (JCTools' weakly consistent
+     *         iterator: no consumer).
+     */
+    private static long bytesIn(final MpscArrayQueue<NumaByteBuf> returned, final NumaAllocator of)
     {
         long sum = 0;
         for (final NumaByteBuf buf : returned)
         {
-            sum += buf.slotBytes();
+            if (buf.memory() == of)
+            {
+                sum += buf.slotBytes();
+            }
         }
         return sum;
     }

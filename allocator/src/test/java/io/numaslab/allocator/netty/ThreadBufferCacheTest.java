@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A buffer released on the thread that allocated it is kept with its memory for the next buffer of its size class
@@ -321,6 +323,57 @@ class ThreadBufferCacheTest
         numa.trimCurrentThreadCache();
         numa.maintainNow();
         assertEquals(before, used());
+    }
+
+    /**
+     * A thread that gives a buffer back may read the cache's allocator just before the owner switches to another
+     * and drains its queue, and offer it just after: the queue of a cache that keeps one allocator's buffers then
+     * holds another's. Each allocator's count must have only its own, or {@code close()} of the first could take the
+     * other's bytes for its own free ones, and unmap memory still in use.
+     */
+    @Test
+    void aBufferOfAnotherAllocatorGivenBackAsTheCacheSwitchedCountsForItsOwnAllocatorOnly() throws Exception
+    {
+        final NumaAllocator other = NumaAllocator.builder().jmx(false).build();
+        try
+        {
+            final NumaByteBufAllocator otherAlloc = new NumaByteBufAllocator(other);
+            final AtomicReference<ThreadBufferCache> cacheOfThread = new AtomicReference<>();
+            final AtomicReference<ByteBuf> ofOther = new AtomicReference<>();
+            onAnotherThread(() ->
+            {
+                ofOther.set(otherAlloc.directBuffer(64)); // allocated here: given back here
+                alloc.directBuffer(1024).release(); // now keeps numa's buffers: 1 KiB of them
+                cacheOfThread.set(ThreadBufferCache.ofCurrentThread());
+            });
+            final ThreadBufferCache cache = cacheOfThread.get();
+            // the race, replayed: the giving thread reads the old allocator, then offers after the switch
+            final Field memory = ThreadBufferCache.class.getDeclaredField("memory");
+            memory.setAccessible(true);
+            memory.set(cache, other);
+            ofOther.get().release();
+            memory.set(cache, numa);
+
+            final long keptForEndedOfNuma = ThreadBufferCache.bytesKeptForEndedThreads(numa);
+            final long keptForEndedOfOther = ThreadBufferCache.bytesKeptForEndedThreads(other);
+            final long keptOfNuma = ThreadBufferCache.bytesKept(numa);
+            final long keptOfOther = ThreadBufferCache.bytesKept(other);
+            final Field caches = ThreadBufferCache.class.getDeclaredField("CACHES");
+            caches.setAccessible(true);
+            assumeTrue(((List<?>)caches.get(null)).contains(cache),
+                "some allocator's maintenance reclaimed the ended thread's cache before it was counted");
+            assertEquals(1024, keptForEndedOfNuma, "the other allocator's buffer does not count as numa's");
+            assertEquals(64, keptForEndedOfOther, "it counts as the other's: the thread has ended");
+            assertEquals(1024, keptOfNuma);
+            assertEquals(64, keptOfOther);
+            numa.maintainNow();
+            assertEquals(0, ThreadBufferCache.bytesKept(numa));
+            assertEquals(0, ThreadBufferCache.bytesKept(other), "freed with the ended thread's cache");
+        }
+        finally
+        {
+            other.close();
+        }
     }
 
     @Test
