@@ -504,6 +504,25 @@ public final class NumaAllocator implements AutoCloseable
         }
     }
 
+    /**
+     * For {@link #close()}, after the closed flag: an upper cache's {@link UpperCache#bytesHeldForEndedThreads}, or 0
+     * if it throws. The flag is set and maintenance stopped already, so close() must go on to close every arena and
+     * region; 0 is the safe direction, as everything the cache holds then counts as handed out (addresses kept).
+     */
+    private long bytesHeldForEndedThreads(final UpperCache upper)
+    {
+        try
+        {
+            return upper.bytesHeldForEndedThreads(this);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "numaslab: close() could not learn what an upper cache holds for " +
+                "threads that have ended; all it holds counts as still allocated", ex);
+            return 0;
+        }
+    }
+
     /** @return whether an upper cache had anything of the calling thread's to give back. */
     private boolean trimUpperCaches()
     {
@@ -606,7 +625,7 @@ public final class NumaAllocator implements AutoCloseable
         long heldForEnded = 0;
         for (final UpperCache upper : upperCaches)
         {
-            heldForEnded += upper.bytesHeldForEndedThreads(this);
+            heldForEnded += bytesHeldForEndedThreads(upper);
         }
         final long stillAllocated = totalHandedOut - heldForEnded;
         for (int i = 0; i < arenas.length; i++)

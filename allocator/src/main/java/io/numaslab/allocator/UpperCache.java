@@ -10,10 +10,17 @@ package io.numaslab.allocator;
  *   <li>{@link NumaAllocator#trimCurrentThreadCacheIfIdle()} counts its use ({@link #operationsOfCurrentThread}) as
  *       the thread's, so a thread busy only with the upper cache is not idle;</li>
  *   <li>the allocator's maintenance frees what threads that have ended held ({@link #reclaimEndedThreads});</li>
- *   <li>{@link NumaAllocator#close()} frees what the calling thread and threads that have ended hold, and counts
- *       what live threads hold as possibly in use ({@link #bytesHeldForEndedThreads}).</li>
+ *   <li>{@link NumaAllocator#close()} frees what threads that have ended and the calling thread hold
+ *       ({@link #reclaimEndedThreads}, then {@link #trimCurrentThread}), and counts what live threads hold as
+ *       possibly in use ({@link #bytesHeldForEndedThreads}).</li>
  * </ul>
  * Memory held in an upper cache counts as used by the allocator until the upper cache frees it.
+ * <p>
+ * For implementers: {@link #reclaimEndedThreads} always, and {@link #trimCurrentThread} during {@code close()}, run
+ * under the allocator's maintenance lock, which {@code close()}, {@link NumaAllocator#maintainNow()} and the
+ * maintenance thread take. Do not wait there for another thread that may be taking it (one closing the allocator or
+ * maintaining it): it never gets it. A RuntimeException thrown by a method here during {@code close()} is logged,
+ * and what the cache holds then counts as still in use; {@code close()} goes on.
  */
 public interface UpperCache
 {
@@ -24,7 +31,10 @@ public interface UpperCache
     long operationsOfCurrentThread(NumaAllocator allocator);
 
     /**
-     * Frees all of the allocator's memory that the calling thread holds in this cache.
+     * Frees all of the allocator's memory that the calling thread holds in this cache. Called by
+     * {@link NumaAllocator#trimCurrentThreadCache()} (after close too: then drop what is held without freeing it, as
+     * the memory is gone), by the idle trim and a rebinding of the thread, and by {@link NumaAllocator#close()} on the
+     * closing thread, under the maintenance lock and before the allocator is marked closed.
      *
      * @param allocator the allocator asking.
      * @return whether there was anything to free.
@@ -32,8 +42,10 @@ public interface UpperCache
     boolean trimCurrentThread(NumaAllocator allocator);
 
     /**
-     * Frees all of the allocator's memory held for threads that have ended. Called on the allocator's
-     * maintenance thread, which then gives what it freed back to the arenas.
+     * Frees all of the allocator's memory held for threads that have ended. Called under the allocator's maintenance
+     * lock: by its maintenance (on the maintenance thread, or the thread in {@link NumaAllocator#maintainNow()}),
+     * which then gives what it freed back to the arenas, and by {@link NumaAllocator#close()} on the closing thread,
+     * before the allocator is marked closed, so that what it frees counts as free there.
      *
      * @param allocator the allocator asking.
      * @return whether anything was freed.
@@ -49,9 +61,10 @@ public interface UpperCache
      * loops) before the allocator. {@code close()} first frees what ended threads and the calling thread hold, so
      * this is for threads that end while it runs.
      * <p>
-     * A racy sum is fine, as long as it counts only threads that have ended, and none whose memory is being freed at
-     * the same time (it would be counted twice as free). The default, 0, counts everything held here as possibly in
-     * use.
+     * A racy sum is fine, as long as it counts only threads that have ended, none whose memory is being freed at
+     * the same time (it would be counted twice as free), and only memory of this allocator (another's would count as
+     * this one's free memory). The default, 0, counts everything held here as possibly in use, as does an exception,
+     * which {@code close()} logs.
      *
      * @param allocator the allocator asking, closed already.
      * @return bytes held for threads that have ended, 0 or more.

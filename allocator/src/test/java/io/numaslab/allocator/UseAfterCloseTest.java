@@ -84,6 +84,49 @@ class UseAfterCloseTest
     }
 
     @Test
+    void anUpperCacheThatThrowsDoesNotStopCloseHalfWay() throws Exception
+    {
+        final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
+        a.addUpperCache(new UpperCache()
+        {
+            @Override
+            public long operationsOfCurrentThread(final NumaAllocator allocator)
+            {
+                return 0;
+            }
+
+            @Override
+            public boolean trimCurrentThread(final NumaAllocator allocator)
+            {
+                return false;
+            }
+
+            @Override
+            public boolean reclaimEndedThreads(final NumaAllocator allocator)
+            {
+                return false;
+            }
+
+            @Override
+            public long bytesHeldForEndedThreads(final NumaAllocator allocator)
+            {
+                throw new IllegalStateException("a third-party upper cache's bug");
+            }
+        });
+        final long slot = a.allocate(64);
+        final long held = a.allocate(64);
+        a.free(slot);
+        try (RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture())
+        {
+            a.close();
+            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("a third-party upper cache's bug")),
+                log.warnings().toString());
+        }
+        assertEquals(0, a.stats().getReservedBytes(), "every arena was closed");
+        assertTrue(UseAroundCloseTest.isMapped(held), "the safe direction: what the cache held may be in use");
+    }
+
+    @Test
     void releasedNettyBuffersThatTheClosingThreadKeepsDoNotCountAsStillAllocated() throws Exception
     {
         final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
