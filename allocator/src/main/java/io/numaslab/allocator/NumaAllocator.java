@@ -577,11 +577,19 @@ public final class NumaAllocator implements AutoCloseable
      * all the same, and their addresses are mapped again to zero pages, kept until the process ends
      * ({@link Region#closeKeepingAddresses()}). A warning says how much was still allocated.
      * <p>
-     * Memory that {@linkplain #addUpperCache upper caches} keep for threads still alive counts as handed out: released
-     * Netty buffers that an event loop keeps for its next ones, say, since the loop may be taking one at this very
-     * moment and write to it after the unmapping. What they keep for the calling thread and for threads that have
-     * ended is freed first and does not count. So shut the event loops down (their threads ended) before closing
-     * the allocator, and it unmaps everything.
+     * Shut the threads that allocate from it (event loops) down before closing the allocator: allocating concurrently
+     * with {@code close()} is not safe. The fast paths read the closed flag plainly, so an allocation racing
+     * {@code close()} may return memory that {@code close()} then unmaps, and writing to it crashes the JVM
+     * (SIGSEGV). What {@code close()} guarantees is only that memory already handed out, or kept for reuse by a live
+     * thread's {@linkplain #addUpperCache upper cache}, is not unmapped under its user.
+     * <p>
+     * Memory that upper caches keep for threads still alive counts as handed out: released Netty buffers that an event
+     * loop keeps for its next ones, say, since the loop may be taking one at this very moment and write to it after
+     * the unmapping. What they keep for the calling thread and for threads that have ended is freed first and does
+     * not count. Nor do a NumaByteBufAllocator's buffers kept by Netty event loops that have terminated: a loop's
+     * cache frees itself as the loop terminates, before {@code shutdownGracefully()}'s future completes, though the
+     * thread may still be alive. So after {@code group.shutdownGracefully().sync()}, with every buffer released,
+     * {@code close()} unmaps everything.
      */
     @Override
     public void close()

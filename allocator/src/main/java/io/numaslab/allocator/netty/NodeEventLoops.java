@@ -37,9 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every second each loop runs {@link NumaAllocator#trimCurrentThreadCacheIfIdle()}: a loop that has not allocated
  * or freed since the previous second gives its cached memory back to its arena.
  * <p>
- * Close the loops before the allocator: released buffers that a live loop keeps for reuse count as in use at
- * {@link NumaAllocator#close()}, which then keeps their regions' addresses mapped (to zero pages) rather than unmap
- * memory the loop may be writing to.
+ * Close the loops before the allocator: a loop allocating while {@link NumaAllocator#close()} runs may get memory that
+ * close() unmaps. And released buffers that a live loop keeps for reuse count as in use at close(), which then keeps
+ * their regions' addresses mapped (to zero pages) rather than unmap memory the loop may be writing to.
  */
 public final class NodeEventLoops implements AutoCloseable
 {

@@ -39,10 +39,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * it first, and the allocator's maintenance frees what a thread held when it ended. A cache keeps buffers of the
  * NumaAllocator its thread last allocated from: allocating from another frees what it held of the previous one.
  * <p>
- * At {@link NumaAllocator#close()}, what the closing thread and threads that have ended kept is freed; what live
- * threads keep counts as still allocated, since {@link #take} hands a buffer out without synchronizing with
- * {@code close()} (its closed check may pass just before), so the regions it is in keep their addresses (mapped to
- * zero pages): a buffer taken as the allocator closes is written without crashing the JVM.
+ * At {@link NumaAllocator#close()}, what the closing thread and threads that have ended kept is freed, as is what
+ * a thread kept before Netty removed its FastThreadLocals (an event loop's thread does so before its termination
+ * future completes: {@link #FREE_ON_REMOVAL}). What other live threads keep counts as still allocated:
+ * {@link #take} hands a buffer out without synchronizing with {@code close()} (its closed check may pass just
+ * before), so the regions it is in keep their addresses (mapped to zero pages) rather than be unmapped under it.
+ * <p>
+ * That is all {@code close()} promises a live thread: memory handed out to it, or kept by its cache, is not unmapped
+ * under it. It does not make allocating concurrently with {@code close()} safe: when the thread's stack of the class
+ * is empty, the buffer's memory comes from {@link io.numaslab.allocator.ThreadAllocator#allocate}, whose closed
+ * check is a plain read (using the allocator while closing it is the caller's race, see NumaAllocator's
+ * {@code closed} field), and may be memory that {@code close()} then unmaps: writing to it is a SIGSEGV. Shut the
+ * threads that allocate (event loops) down before closing the allocator.
  * <p>
  * Only its thread touches the stacks and polls the queue, except once the thread has ended: then the cache is marked
  * ended and whoever drains it (the maintenance thread, or a thread that gave a buffer back just then) does so under
