@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -77,7 +77,11 @@ class HugePageBackedBytesTest
             if (before == after)
             {
                 assertEquals(before, figure, "AnonHugePages of the node's THP regions, read from smaps by the test");
-                assertTrue(figure > 0, "THP regions prefaulted in madvise mode show some AnonHugePages");
+                // The kernel may back THP regions with 4 KiB pages alone (its defrag setting, memory too fragmented
+                // for 2 MiB pages): then both readings are 0, and agree without showing that huge pages count.
+                assumeTrue(figure > 0, () -> "the node's THP regions got no 2 MiB pages (AnonHugePages 0; THP defrag " +
+                    "setting: " + thpDefrag() + "; or memory too fragmented), so the figure, though equal to " +
+                    "smaps, was not tested on huge pages");
                 return;
             }
         }
@@ -106,6 +110,19 @@ class HugePageBackedBytesTest
         });
         assertEquals(stats.getReservedBytes(), bytes, "every region on 2 MiB pages: all of it");
         assertEquals(0, reads.get(), "hugetlb regions are huge pages whole, without smaps");
+    }
+
+    /** @return the kernel's THP defrag setting, for a message. */
+    private static String thpDefrag()
+    {
+        try
+        {
+            return Files.readString(Paths.get("/sys/kernel/mm/transparent_hugepage/defrag")).trim();
+        }
+        catch (final IOException ex)
+        {
+            return "unreadable (" + ex + ")";
+        }
     }
 
     /** An allocator on THP with one chunk region and regions of their own on the current thread's node. */
