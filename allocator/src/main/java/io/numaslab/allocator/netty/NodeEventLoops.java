@@ -240,17 +240,24 @@ public final class NodeEventLoops implements AutoCloseable
      * themselves, not only their loops: a thread gives its cached memory back after its loop has terminated, and
      * memory that the buffer caches of live threads keep counts as in use at {@link NumaAllocator#close()} (their
      * regions keep their addresses). Closed first, the loops leave nothing that keeps the allocator's addresses.
+     * <p>
+     * Called on one of the group's own loops, it waits only for the other threads: its own loop terminates, and its
+     * thread ends, only once this has returned.
      */
     @Override
     public void close()
     {
         final long deadlineNanos = System.nanoTime() + SHUTDOWN_TIMEOUT.toNanos() * 2;
-        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-            .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis() * 2);
+        final Thread current = Thread.currentThread();
+        final Future<?> terminated = group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (!made.contains(current))
+        {
+            terminated.awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis() * 2);
+        }
         boolean interrupted = false;
         for (final Thread thread : made)
         {
-            while (thread.isAlive())
+            while (thread != current && thread.isAlive())
             {
                 final long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
                 if (leftMillis <= 0)

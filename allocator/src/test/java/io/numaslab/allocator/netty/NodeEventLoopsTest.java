@@ -5,6 +5,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.Future;
 import io.numaslab.allocator.NodeAffinity;
 import io.numaslab.allocator.NumaAllocator;
 import io.numaslab.allocator.ThreadBinding;
@@ -210,6 +211,21 @@ class NodeEventLoopsTest
             assertEquals(ThreadBinding.EXPLICIT, seen.get().binding);
             assertEquals(nodes[k % nodes.length], seen.get().node);
         }
+    }
+
+    @Test
+    void closedFromOneOfItsOwnLoopsItDoesNotWaitForThatLoop() throws Exception
+    {
+        final NodeEventLoops loops = NodeEventLoops.createNio(numa, 2);
+        loops.runOnEachLoop(() -> { }, WAIT); // every loop's thread started
+        final long start = System.nanoTime();
+        final Future<?> closed = loops.group().next().submit(loops::close);
+        assertTrue(closed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "close() on a loop returned");
+        final long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(closed.isSuccess(), () -> String.valueOf(closed.cause()));
+        // it cannot wait for its own loop, which ends only once close() has returned; the others it may
+        assertTrue(tookMillis < 5_000, "close() on a loop took " + tookMillis + " ms, waiting for itself");
+        assertTrue(loops.group().awaitTermination(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the group terminates");
     }
 
     @Test
