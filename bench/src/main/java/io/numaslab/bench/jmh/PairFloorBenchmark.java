@@ -186,20 +186,7 @@ public class PairFloorBenchmark
     public long flatPairAtomicMark()
     {
         final CacheStandIn c = cache;
-        checkThread(c);
-        final int size = sizeBytes;
-        if (size - 1 >= maxCachedSizeBytes)
-        {
-            throw new IllegalArgumentException("size " + size);
-        }
-        final int classIndex = classByQuanta[(size + 15) >> 4];
-        final int i = c.counts[classIndex] - 1;
-        if (i < 0)
-        {
-            throw new IllegalStateException("empty stack: the floor has no refill");
-        }
-        c.counts[classIndex] = i;
-        final long address = c.addresses[classIndex * SLOTS_PER_CLASS + i];
+        final long address = pop(c, sizeBytes);
         final long offset = address - SLAB_BASE;
         final int mark = (int)(offset >>> FLAT_GRANULE_SHIFT);
         if (flatMarks[mark] != 0)
@@ -250,7 +237,8 @@ public class PairFloorBenchmark
         c.frees++;
     }
 
-    private long allocate(final CacheStandIn c, final int size)
+    /** The allocation's first half in every row: thread and size checks, the class, the pop. */
+    private long pop(final CacheStandIn c, final int size)
     {
         checkThread(c);
         if (size - 1 >= maxCachedSizeBytes)
@@ -265,6 +253,12 @@ public class PairFloorBenchmark
         }
         c.counts[classIndex] = i;
         final long address = c.addresses[classIndex * SLOTS_PER_CLASS + i];
+        return address;
+    }
+
+    private long allocate(final CacheStandIn c, final int size)
+    {
+        final long address = pop(c, size);
         final SlabStandIn slab = slabOf(address);
         final int slot = slab.slotIndexOf(address);
         if (slab.liveSlots[slot] != 0)
