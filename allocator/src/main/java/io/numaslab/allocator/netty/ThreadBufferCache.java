@@ -76,6 +76,8 @@ final class ThreadBufferCache
     /** How NumaAllocators trim these caches; registered with each one whose buffers a cache keeps. */
     static final UpperCache TRIMMER = new Trimmer();
 
+    private static final System.Logger LOG = System.getLogger(ThreadBufferCache.class.getName());
+
     /** What virtual threads get: a cache that keeps nothing (a server may run a million of them). */
     private static final ThreadBufferCache NONE = new ThreadBufferCache();
     private static final ThreadSlots<ThreadBufferCache> THREADS = new ThreadSlots<>(
@@ -205,11 +207,13 @@ final class ThreadBufferCache
             {
                 return null;
             }
-            if (!noSmall)
+            RuntimeException refused = noSmall ? null :
+                drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, null, null);
+            refused = drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, null, refused);
+            if (refused != null)
             {
-                drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, null);
+                throw refused;
             }
-            drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, null);
             n = (int)state[COUNTS_INDEX + classIndex];
             if (n == 0)
             {
@@ -284,11 +288,31 @@ final class ThreadBufferCache
             return; // removed from the thread's map by another thread: only the owner touches the stacks
         }
         registeredForRemoval = false;
-        freeEverything(null);
-        // Keep nothing more: keep() and giveBack() refuse buffers of an allocator other than memory, and a buffer
-        // given back by a thread that read the old value stays in the queue, counted as this live thread's.
-        allocatingFrom = null;
-        memory = null;
+        try
+        {
+            freeEverything(null);
+        }
+        catch (final VirtualMachineError fatal)
+        {
+            throw fatal; // out of memory or stack, or the JVM broken: not ours to swallow
+        }
+        catch (final Throwable ex)
+        {
+            // Say, a free refused because the memory of a kept buffer was freed directly: a mistake to report, not to
+            // throw. Nothing catches it above: an event loop's thread calls removeAll() as it terminates, and a throw
+            // there ends the thread before the loop's termination future completes (shutdownGracefully().sync()
+            // never returns) and skips the onRemoval of the FastThreadLocals not yet removed (Netty's own cache of
+            // pooled buffers). freeEverything() went on past a refused free: only that buffer is not freed.
+            LOG.log(System.Logger.Level.WARNING, "numaslab: " + owner.getName() + ": what the thread kept could " +
+                "not all be freed as Netty removed its FastThreadLocals", ex);
+        }
+        finally
+        {
+            // Keep nothing more: keep() and giveBack() refuse buffers of an allocator other than memory, and a buffer
+            // given back by a thread that read the old value stays in the queue, counted as this live thread's.
+            allocatingFrom = null;
+            memory = null;
+        }
     }
 
     private boolean push(final NumaByteBuf buf, final int classIndex)
@@ -339,10 +363,14 @@ final class ThreadBufferCache
     /**
      * Moves up to {@code max} buffers that other threads gave back onto the stacks, freeing those that do not fit
      * or are not to be kept any more. Owner thread only.
+     *
+     * @param refused null, or the first refused free so far.
+     * @return the first refused free so far (see {@link #free(NumaByteBuf, Map, RuntimeException)}); null if none.
      */
-    private void drainReturned(final MpscArrayQueue<NumaByteBuf> returned, final int max, final boolean keep,
-        final Map<NumaAllocator, Boolean> freedInto)
+    private RuntimeException drainReturned(final MpscArrayQueue<NumaByteBuf> returned, final int max,
+        final boolean keep, final Map<NumaAllocator, Boolean> freedInto, final RuntimeException refused)
     {
+        RuntimeException firstRefused = refused;
         NumaByteBuf buf;
         for (int k = 0; k < max && (buf = returned.relaxedPoll()) != null; k++)
         {
@@ -352,36 +380,43 @@ final class ThreadBufferCache
                 !bufMemory.isClosed() && push(buf, classIndex);
             if (!keepIt)
             {
-                free(buf, freedInto);
+                firstRefused = free(buf, freedInto, firstRefused);
             }
         }
+        return firstRefused;
     }
 
     /**
-     * Frees everything other threads gave back.
+     * Frees everything other threads gave back, all of it even if a free is refused: that one is thrown after.
      *
      * @return whether there was anything.
      */
     private boolean freeReturned(final Map<NumaAllocator, Boolean> freedInto)
     {
-        final boolean freedSmall = freeAll(returnedSmall, freedInto);
-        return freeAll(returnedLarge, freedInto) || freedSmall;
+        final boolean any = !returnedSmall.isEmpty() || !returnedLarge.isEmpty();
+        final RuntimeException refused = freeAll(returnedLarge, freedInto, freeAll(returnedSmall, freedInto, null));
+        if (refused != null)
+        {
+            throw refused;
+        }
+        return any;
     }
 
-    private boolean freeAll(final MpscArrayQueue<NumaByteBuf> returned, final Map<NumaAllocator, Boolean> freedInto)
+    private RuntimeException freeAll(final MpscArrayQueue<NumaByteBuf> returned,
+        final Map<NumaAllocator, Boolean> freedInto, final RuntimeException refused)
     {
-        boolean freed = false;
+        RuntimeException firstRefused = refused;
         while (!returned.isEmpty())
         {
-            drainReturned(returned, RETURN_QUEUE_CAPACITY, false, freedInto);
-            freed = true;
+            firstRefused = drainReturned(returned, RETURN_QUEUE_CAPACITY, false, freedInto, firstRefused);
         }
-        return freed;
+        return firstRefused;
     }
 
     /**
      * Frees the memory of every buffer on the stacks (nothing if its allocator is closed) and gives the objects back
-     * to their pools.
+     * to their pools. The stacks are empty after, even if a free is refused: that one is thrown once the others are
+     * freed.
      *
      * @return whether there was any.
      */
@@ -392,20 +427,59 @@ final class ThreadBufferCache
         {
             return false;
         }
+        RuntimeException refused = null;
         for (int c = 0; c < SizeClasses.classCount(); c++)
         {
             final int base = c * BUFFERS_PER_CLASS;
             final int count = (int)state[COUNTS_INDEX + c];
+            // emptied first: whatever a free throws, no count is left above entries already cleared
+            state[COUNTS_INDEX + c] = 0;
             for (int j = 0; j < count; j++)
             {
                 final NumaByteBuf buf = buffers[base + j];
                 buffers[base + j] = null;
-                free(buf, freedInto);
+                refused = free(buf, freedInto, refused);
             }
-            state[COUNTS_INDEX + c] = 0;
         }
         state[BYTES_INDEX] = 0;
+        if (refused != null)
+        {
+            throw refused;
+        }
         return true;
+    }
+
+    /**
+     * Frees a kept buffer as {@link #free(NumaByteBuf, Map)} does, except that a refused free (the buffer's memory
+     * freed directly, a user's mistake) is returned rather than thrown, so that the caller frees the other buffers
+     * before it throws: one buffer the cache cannot free does not keep the others' memory from the allocator.
+     *
+     * @param refused null, or the first refused free so far.
+     * @return the first refused free so far, later ones suppressed in it; null if none.
+     */
+    private static RuntimeException free(final NumaByteBuf buf, final Map<NumaAllocator, Boolean> freedInto,
+        final RuntimeException refused)
+    {
+        try
+        {
+            free(buf, freedInto);
+            return refused;
+        }
+        catch (final RuntimeException ex)
+        {
+            return withSuppressed(refused, ex);
+        }
+    }
+
+    /** @return {@code first} with {@code next} suppressed in it, or {@code next} if {@code first} is null. */
+    private static RuntimeException withSuppressed(final RuntimeException first, final RuntimeException next)
+    {
+        if (first == null)
+        {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     /**
@@ -425,7 +499,8 @@ final class ThreadBufferCache
     }
 
     /**
-     * Frees the stacks and everything given back. The owner, or whoever holds the lock once the owner ended.
+     * Frees the stacks and everything given back. The owner, or whoever holds the lock once the owner ended. A refused
+     * free does not stop it: the other buffers are freed, and the first refusal is thrown after.
      *
      * @param freedInto null, or where to note the allocators the memory went back to.
      * @return whether there was anything.
@@ -433,8 +508,31 @@ final class ThreadBufferCache
     private boolean freeEverything(final Map<NumaAllocator, Boolean> freedInto)
     {
         epoch++;
-        final boolean freed = freeStacks(freedInto);
-        return freeReturned(freedInto) || freed;
+        RuntimeException refused = null;
+        boolean freed;
+        try
+        {
+            freed = freeStacks(freedInto);
+        }
+        catch (final RuntimeException ex)
+        {
+            refused = ex;
+            freed = true;
+        }
+        try
+        {
+            freed |= freeReturned(freedInto);
+        }
+        catch (final RuntimeException ex)
+        {
+            refused = withSuppressed(refused, ex);
+            freed = true;
+        }
+        if (refused != null)
+        {
+            throw refused;
+        }
+        return freed;
     }
 
     /**

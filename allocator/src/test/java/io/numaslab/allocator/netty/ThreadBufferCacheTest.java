@@ -1,6 +1,8 @@
 package io.numaslab.allocator.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.numaslab.allocator.NumaAllocator;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +17,12 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -510,6 +517,104 @@ class ThreadBufferCacheTest
             numa.trimCurrentThreadCache();
             assertEquals(before, used());
         });
+    }
+
+    /**
+     * Netty calls {@link FastThreadLocal#removeAll()} as an event loop terminates with nothing around it to catch what
+     * an onRemoval throws. A free refused there (the memory of a kept buffer freed directly, a user's mistake) must
+     * not escape: the cache logs it, frees the thread's other kept buffers, and keeps buffers again after.
+     */
+    @Test
+    void aFreeRefusedAsFastThreadLocalsAreRemovedIsLoggedAndTheOtherKeptBuffersAreFreed() throws Exception
+    {
+        try (WarningCapture log = new WarningCapture())
+        {
+            onAnotherThread(() ->
+            {
+                final long before = used();
+                final ByteBuf first = alloc.directBuffer(SIZE);
+                final ByteBuf second = alloc.directBuffer(SIZE);
+                final long freedDirectly = first.memoryAddress();
+                first.release(); // kept first: the cache frees it first
+                second.release();
+                assertEquals(2L * SIZE, ThreadBufferCache.bytesKept(numa));
+                numa.free(freedDirectly); // behind the cache's back: its own free of it is refused
+                FastThreadLocal.removeAll();
+                assertEquals(0, ThreadBufferCache.bytesKept(numa));
+                numa.trimCurrentThreadCache();
+                assertEquals(before, used(), "the other kept buffer was freed all the same");
+                alloc.directBuffer(SIZE).release();
+                assertEquals(SIZE, ThreadBufferCache.bytesKept(numa), "the thread keeps buffers again");
+                FastThreadLocal.removeAll();
+                assertEquals(0, ThreadBufferCache.bytesKept(numa), "and frees them at the next removal");
+            });
+            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("InvalidFreeException")),
+                log.warnings().toString());
+        }
+    }
+
+    /**
+     * The same refused free on a plain Netty event loop: its shutdown must complete. An exception out of
+     * {@link FastThreadLocal#removeAll()} there ends the loop's thread before it completes the termination future.
+     */
+    @Test
+    @SuppressWarnings("deprecation") // NioEventLoopGroup: deprecated in Netty 4.2, the one both 4.1 and 4.2 have
+    void anEventLoopWhoseCacheCannotFreeAKeptBufferStillTerminates() throws Exception
+    {
+        final EventLoopGroup group = new NioEventLoopGroup(1);
+        try
+        {
+            group.submit(() ->
+            {
+                final ByteBuf buf = alloc.directBuffer(SIZE);
+                final long address = buf.memoryAddress();
+                buf.release(); // kept by the loop's cache
+                numa.free(address);
+            }).sync();
+            assertTrue(group.shutdownGracefully(0, 10, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS),
+                "the loop terminated");
+        }
+        finally
+        {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Captures the warnings of the loggers of this package. */
+    private static final class WarningCapture extends Handler implements AutoCloseable
+    {
+        private final Logger logger = Logger.getLogger(ThreadBufferCache.class.getPackage().getName());
+        private final List<String> warnings = new ArrayList<>();
+
+        WarningCapture()
+        {
+            logger.addHandler(this);
+        }
+
+        @Override
+        public synchronized void publish(final LogRecord record)
+        {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue())
+            {
+                warnings.add(record.getMessage() + (record.getThrown() != null ? ": " + record.getThrown() : ""));
+            }
+        }
+
+        synchronized List<String> warnings()
+        {
+            return new ArrayList<>(warnings);
+        }
+
+        @Override
+        public void flush()
+        {
+        }
+
+        @Override
+        public void close()
+        {
+            logger.removeHandler(this);
+        }
     }
 
     @Test
