@@ -143,8 +143,6 @@ final class ThreadBufferCache
     private NumaAllocator memory;
     /** Set once the thread has ended, before the cache is drained for the last time. */
     private volatile boolean ended;
-    /** Whether {@link #FREE_ON_REMOVAL} holds this cache for its thread, as far as the thread knows. Owner only. */
-    private boolean registeredForRemoval;
     /**
      * Grows each time the allocator trims this thread: a buffer allocated before (say, before the thread rebound to
      * another node) is not kept after. Other threads read it racily; this thread checks again when it drains.
@@ -264,10 +262,12 @@ final class ThreadBufferCache
             freeStacks(null);
             freeReturned(null);
             newMemory.addUpperCache(TRIMMER);
-            if (!registeredForRemoval)
+            if (!FREE_ON_REMOVAL.isSet())
             {
-                // the thread's first allocation, or its first since FastThreadLocal.removeAll() freed this cache
-                registeredForRemoval = true;
+                // The thread's first allocation, or its first since FastThreadLocal.removeAll() freed this cache. Or
+                // the thread's map of FastThreadLocals went without their onRemoval (InternalThreadLocalMap.remove(),
+                // FastThreadLocal.destroy(), an onRemoval that threw earlier in a removeAll()), which a flag of ours
+                // would not know: asked of the map, not remembered. Off the hot path: only as the allocator changes.
                 FREE_ON_REMOVAL.set(this);
             }
             allocatingFrom = newMemory;
@@ -287,7 +287,6 @@ final class ThreadBufferCache
         {
             return; // removed from the thread's map by another thread: only the owner touches the stacks
         }
-        registeredForRemoval = false;
         try
         {
             freeEverything(null);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.InternalThreadLocalMap;
 import io.numaslab.allocator.NumaAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -577,6 +578,36 @@ class ThreadBufferCacheTest
         finally
         {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A thread's map of FastThreadLocals can go without their onRemoval ({@link InternalThreadLocalMap#remove()},
+     * {@link FastThreadLocal#destroy()}, or an onRemoval that threw earlier in a removeAll()). A thread that then
+     * allocates from another allocator must set its value again, so that the next removeAll() frees what it keeps.
+     */
+    @Test
+    void aThreadWhoseFastThreadLocalsWentWithoutRemovalRegistersAgainWhenItSwitchesAllocator() throws Exception
+    {
+        final NumaAllocator other = NumaAllocator.builder().jmx(false).build();
+        try
+        {
+            final NumaByteBufAllocator otherAlloc = new NumaByteBufAllocator(other);
+            onAnotherThread(() ->
+            {
+                alloc.directBuffer(SIZE).release();
+                assertEquals(SIZE, ThreadBufferCache.bytesKept(numa));
+                InternalThreadLocalMap.remove(); // the map goes, and with it the value, without onRemoval
+                otherAlloc.directBuffer(SIZE).release();
+                assertEquals(0, ThreadBufferCache.bytesKept(numa), "freed as the thread switched allocator");
+                assertEquals(SIZE, ThreadBufferCache.bytesKept(other));
+                FastThreadLocal.removeAll();
+                assertEquals(0, ThreadBufferCache.bytesKept(other), "freed at the removal");
+            });
+        }
+        finally
+        {
+            other.close();
         }
     }
 
