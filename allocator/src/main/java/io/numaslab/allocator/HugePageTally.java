@@ -37,11 +37,14 @@ final class HugePageTally
         {
             return 0;
         }
-        final long address = region.address(); // before smaps is read: a closed region costs no read
-        if (smaps == null)
+        if (smaps == null && !region.isClosed()) // a region closed already costs no read
         {
             smaps = readSmaps.get();
         }
+        // After the snapshot, not before: a region still open now was mapped when it was taken, so what it shows at
+        // the address is the region's. Read before, the address could be of a region unmapped meanwhile, and the
+        // snapshot show there the huge pages of a mapping that took its place.
+        final long address = region.address();
         return smaps.backingOf(address, region.sizeBytes()).anonHugePagesBytes();
     }
 }

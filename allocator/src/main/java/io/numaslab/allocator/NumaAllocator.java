@@ -1039,8 +1039,12 @@ public final class NumaAllocator implements AutoCloseable
                 {
                     bytes += tally.bytesOf(large.region);
                 }
-                catch (final IllegalStateException freedMeanwhile)
+                catch (final IllegalStateException ex)
                 {
+                    if (!large.region.isClosed())
+                    {
+                        throw ex; // not the region's (the read of smaps failed): not to be taken for a freed region
+                    }
                     // freed (and closed) since it was listed: no longer reserved either
                 }
             }

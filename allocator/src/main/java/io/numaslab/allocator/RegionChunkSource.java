@@ -224,8 +224,12 @@ final class RegionChunkSource implements ChunkSource
             {
                 bytes += tally.bytesOf(region);
             }
-            catch (final IllegalStateException unmappedMeanwhile)
+            catch (final IllegalStateException ex)
             {
+                if (!region.isClosed())
+                {
+                    throw ex; // not the region's (the read of smaps failed): not to be taken for none of it backed
+                }
                 // released since it was listed: no longer mapped, so none of it is backed
             }
         }

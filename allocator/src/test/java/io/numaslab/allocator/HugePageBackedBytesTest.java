@@ -1,6 +1,7 @@
 package io.numaslab.allocator;
 
 import io.numaslab.hugepages.PageKind;
+import io.numaslab.hugepages.Region;
 import io.numaslab.hugepages.Smaps;
 import io.numaslab.hugepages.SmapsSnapshot;
 import io.numaslab.numa.HugePagePool;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -86,6 +88,50 @@ class HugePageBackedBytesTest
             }
         }
         fail("smaps never held still across a read of the figure");
+    }
+
+    /**
+     * A THP region unmapped while smaps is read leaves its address free for a new mapping, whose huge pages the
+     * snapshot may show there: the region is counted only if it is still open once the snapshot is taken.
+     */
+    @Test
+    void aThpRegionClosedWhileSmapsIsReadIsNotCountedFromTheSnapshot()
+    {
+        assumeTrue(Files.isReadable(Smaps.SELF), "needs /proc/self/smaps (Linux)");
+        try (Region region = Region.map(LARGE_BYTES, 0, PageKind.THP))
+        {
+            assumeTrue(region.pageKind() == PageKind.THP, "needs transparent huge pages, got " + region.pageKind());
+            final long address = region.address();
+            final HugePageTally tally = new HugePageTally(() ->
+            {
+                region.close();
+                // what smaps may show of a new mapping at the address, all of it on huge pages
+                return Smaps.parse(List.of(Long.toHexString(address) + "-" + Long.toHexString(address + LARGE_BYTES) +
+                    " rw-p 00000000 00:00 0", "Rss: " + (LARGE_BYTES >> 10) + " kB",
+                    "AnonHugePages: " + (LARGE_BYTES >> 10) + " kB", "KernelPageSize: 4 kB"));
+            });
+            assertThrows(IllegalStateException.class, () -> tally.bytesOf(region), "closed as smaps was read");
+        }
+    }
+
+    /**
+     * A read of smaps that fails with an IllegalStateException is not a region closed since it was listed: the
+     * failure reaches the caller, rather than the figure silently leaving the region out.
+     */
+    @Test
+    void aFailedReadOfSmapsIsNotTakenForAClosedRegion()
+    {
+        final Node node = thpNode();
+        final Supplier<SmapsSnapshot> failing = () ->
+        {
+            throw new IllegalStateException("smaps unreadable");
+        };
+        final IllegalStateException chunks = assertThrows(IllegalStateException.class,
+            () -> node.arena.chunkSource.hugePageBackedBytes(new HugePageTally(failing)), "the chunks' region");
+        assertEquals("smaps unreadable", chunks.getMessage());
+        final IllegalStateException large = assertThrows(IllegalStateException.class,
+            () -> allocator.largeHugePageBackedBytes(node.arena, new HugePageTally(failing)), "regions of their own");
+        assertEquals("smaps unreadable", large.getMessage());
     }
 
     @Test
