@@ -4,6 +4,7 @@ import io.numaslab.hugepages.PageKind;
 import io.numaslab.hugepages.Region;
 import io.numaslab.hugepages.SmapsSnapshot;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +22,33 @@ final class HugePageTally
     HugePageTally(final Supplier<SmapsSnapshot> readSmaps)
     {
         this.readSmaps = readSmaps;
+    }
+
+    /**
+     * @param regions all listed before this tally first reads smaps: a region still open once the snapshot is taken
+     *                was mapped when it was taken only if it was mapped before (one listed after could have been
+     *                mapped after it, at the address of one unmapped before, whose huge pages the snapshot shows).
+     * @return the bytes of those regions backed by huge pages; none of one closed since it was listed.
+     */
+    long bytesOfListed(final List<Region> regions)
+    {
+        long bytes = 0;
+        for (final Region region : regions)
+        {
+            try
+            {
+                bytes += bytesOf(region);
+            }
+            catch (final IllegalStateException ex)
+            {
+                if (!region.isClosed())
+                {
+                    throw ex; // not the region's (the read of smaps failed): not to be taken for none of it backed
+                }
+                // closed since it was listed: no longer mapped, so none of it is backed
+            }
+        }
+        return bytes;
     }
 
     /**

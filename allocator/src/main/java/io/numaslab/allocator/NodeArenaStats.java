@@ -1,5 +1,6 @@
 package io.numaslab.allocator;
 
+import io.numaslab.hugepages.Region;
 import io.numaslab.hugepages.Smaps;
 import io.numaslab.hugepages.SmapsSnapshot;
 
@@ -96,9 +97,11 @@ final class NodeArenaStats implements NodeArenaMXBean
      */
     long hugePageBackedBytes(final Supplier<SmapsSnapshot> readSmaps)
     {
-        // the chunks' regions, and the regions of their own that ReservedBytes counts too
-        final HugePageTally tally = new HugePageTally(readSmaps);
-        return arena.chunkSource.hugePageBackedBytes(tally) + allocator.largeHugePageBackedBytes(arena, tally);
+        // the chunks' regions, and the regions of their own that ReservedBytes counts too: all listed before smaps
+        // is read, so that none was mapped after the snapshot
+        final List<Region> regions = arena.chunkSource.regions();
+        regions.addAll(allocator.largeRegionsOf(arena));
+        return new HugePageTally(readSmaps).bytesOfListed(regions);
     }
 
     @Override

@@ -1025,31 +1025,19 @@ public final class NumaAllocator implements AutoCloseable
     }
 
     /**
-     * @param tally counts each region, reading smaps for the THP ones once for the whole stats read.
-     * @return bytes of the node's regions of their own backed by huge pages (read now, not for hot paths).
+     * @return the node's regions of their own, allocated now, for a stats read (any may be freed, and closed, after).
      */
-    long largeHugePageBackedBytes(final NodeArena arena, final HugePageTally tally)
+    List<Region> largeRegionsOf(final NodeArena arena)
     {
-        long bytes = 0;
+        final List<Region> regions = new ArrayList<>();
         for (final LargeAllocation large : largeAllocations.values())
         {
             if (large.arena == arena)
             {
-                try
-                {
-                    bytes += tally.bytesOf(large.region);
-                }
-                catch (final IllegalStateException ex)
-                {
-                    if (!large.region.isClosed())
-                    {
-                        throw ex; // not the region's (the read of smaps failed): not to be taken for a freed region
-                    }
-                    // freed (and closed) since it was listed: no longer reserved either
-                }
+                regions.add(large.region);
             }
         }
-        return bytes;
+        return regions;
     }
 
     /**

@@ -199,41 +199,19 @@ final class RegionChunkSource implements ChunkSource
     }
 
     /**
-     * Reads smaps outside this source's lock, which {@link #acquireChunk} takes: a stats read must not hold up an
-     * allocation that needs a chunk for as long as the kernel takes to print a large smaps file. A region unmapped
-     * meanwhile no longer counts.
+     * Lists the regions for a stats read, which tallies them outside this source's lock ({@link HugePageTally}):
+     * {@link #acquireChunk} takes it, and must not wait for as long as the kernel takes to print a large smaps file.
      *
-     * @param tally counts each region, reading smaps for the THP ones once for the whole stats read.
-     * @return bytes of mapped regions backed by huge pages: whole hugetlb regions, and for THP regions what
-     *     {@code /proc/self/smaps} shows as AnonHugePages (read now, so not for hot paths).
+     * @return the regions mapped now (any may be unmapped after, once the lock is released).
      */
-    long hugePageBackedBytes(final HugePageTally tally)
+    synchronized List<Region> regions()
     {
         final List<Region> regions = new ArrayList<>();
-        synchronized (this)
+        for (final MappedRegion mapped : regionsByAddress.values())
         {
-            for (final MappedRegion mapped : regionsByAddress.values())
-            {
-                regions.add(mapped.region);
-            }
+            regions.add(mapped.region);
         }
-        long bytes = 0;
-        for (final Region region : regions)
-        {
-            try
-            {
-                bytes += tally.bytesOf(region);
-            }
-            catch (final IllegalStateException ex)
-            {
-                if (!region.isClosed())
-                {
-                    throw ex; // not the region's (the read of smaps failed): not to be taken for none of it backed
-                }
-                // released since it was listed: no longer mapped, so none of it is backed
-            }
-        }
-        return bytes;
+        return regions;
     }
 
     synchronized long regionsMapped()

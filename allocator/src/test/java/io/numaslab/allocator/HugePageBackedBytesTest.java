@@ -127,11 +127,35 @@ class HugePageBackedBytesTest
             throw new IllegalStateException("smaps unreadable");
         };
         final IllegalStateException chunks = assertThrows(IllegalStateException.class,
-            () -> node.arena.chunkSource.hugePageBackedBytes(new HugePageTally(failing)), "the chunks' region");
+            () -> new HugePageTally(failing).bytesOfListed(node.arena.chunkSource.regions()), "the chunks' region");
         assertEquals("smaps unreadable", chunks.getMessage());
         final IllegalStateException large = assertThrows(IllegalStateException.class,
-            () -> allocator.largeHugePageBackedBytes(node.arena, new HugePageTally(failing)), "regions of their own");
+            () -> new HugePageTally(failing).bytesOfListed(allocator.largeRegionsOf(node.arena)),
+            "regions of their own");
         assertEquals("smaps unreadable", large.getMessage());
+    }
+
+    /**
+     * A region of its own mapped after smaps was read, at an address whose huge pages the snapshot shows (those of a
+     * mapping unmapped before), is not counted from the snapshot: every region is listed before smaps is read.
+     */
+    @Test
+    void aRegionOfItsOwnAllocatedWhileSmapsIsReadIsNotCountedFromTheSnapshot()
+    {
+        final Node node = thpNode();
+        final long[] allocated = new long[1];
+        final long bytes = node.stats.hugePageBackedBytes(() ->
+        {
+            allocated[0] = allocator.allocate(LARGE_BYTES);
+            final long end = allocated[0] + allocator.usableSize(allocated[0]);
+            // what smaps may show there: a mapping all on huge pages, unmapped since; nothing else mapped
+            return Smaps.parse(List.of(Long.toHexString(allocated[0]) + "-" + Long.toHexString(end) +
+                " rw-p 00000000 00:00 0", "Rss: " + (LARGE_BYTES >> 10) + " kB",
+                "AnonHugePages: " + (LARGE_BYTES >> 10) + " kB", "KernelPageSize: 4 kB"));
+        });
+        assertEquals(0, bytes, "none of the node's regions listed is backed in the snapshot, and the one mapped " +
+            "after it is not counted");
+        allocator.free(allocated[0]);
     }
 
     @Test

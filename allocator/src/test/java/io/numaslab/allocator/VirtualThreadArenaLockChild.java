@@ -24,7 +24,7 @@ public final class VirtualThreadArenaLockChild
         final CountDownLatch release = new CountDownLatch(1);
         final Thread jmxReader = new Thread(() ->
         {
-            synchronized (arena.chunkSource) // as chunkSource.hugePageBackedBytes() does while it reads smaps
+            synchronized (arena.chunkSource) // held long, as a stats read once held it while reading smaps
             {
                 held.countDown();
                 try { release.await(); } catch (final InterruptedException ex) { throw new RuntimeException(ex); }
