@@ -13,6 +13,7 @@ import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -74,13 +75,16 @@ class UseAfterCloseTest
         final long slot = a.allocate(64);
         final long run = a.allocate(128 * 1024);
         final long region = a.allocate(5 << 20);
+        final long[] slotRegion = UseAroundCloseTest.regionOf(a, slot);
+        final long[] runRegion = UseAroundCloseTest.regionOf(a, run);
+        final long[] ownRegion = UseAroundCloseTest.regionOf(a, region);
         a.free(slot); // stays in this thread's cache: cached, not allocated
         a.free(run);
         a.free(region);
         a.close();
-        assertFalse(UseAroundCloseTest.isMapped(slot), "the chunk of a slot");
-        assertFalse(UseAroundCloseTest.isMapped(run), "the chunk of a page run");
-        assertFalse(UseAroundCloseTest.isMapped(region), "a region of its own");
+        assertFalse(UseAroundCloseTest.isRegionMapped(slotRegion), "the chunk of a slot");
+        assertFalse(UseAroundCloseTest.isRegionMapped(runRegion), "the chunk of a page run");
+        assertFalse(UseAroundCloseTest.isRegionMapped(ownRegion), "a region of its own");
     }
 
     @Test
@@ -131,10 +135,10 @@ class UseAfterCloseTest
     {
         final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
         final ByteBuf buf = new NumaByteBufAllocator(a).directBuffer(64);
-        final long address = buf.memoryAddress();
+        final long[] region = UseAroundCloseTest.regionOf(a, buf.memoryAddress());
         buf.release(); // kept, with its slot, by this thread's buffer cache: close() frees it first
         a.close();
-        assertFalse(UseAroundCloseTest.isMapped(address));
+        assertFalse(UseAroundCloseTest.isRegionMapped(region));
     }
 
     @Test
@@ -178,11 +182,12 @@ class UseAfterCloseTest
     {
         final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
         final KeepingThread loop = new KeepingThread(new NumaByteBufAllocator(a), true);
+        final List<long[]> regions = regionsOf(a, loop.addresses);
         loop.close(); // the thread has ended: nothing can take its buffers any more (maintenance has not run yet)
         a.close();
-        for (final long address : loop.addresses)
+        for (final long[] region : regions)
         {
-            assertFalse(UseAroundCloseTest.isMapped(address), "kept by an ended thread: 0x" + Long.toHexString(address));
+            assertFalse(UseAroundCloseTest.isRegionMapped(region), "kept by an ended thread: " + describe(region));
         }
     }
 
@@ -194,6 +199,7 @@ class UseAfterCloseTest
             final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
             final NumaByteBufAllocator alloc = new NumaByteBufAllocator(a);
             final Queue<Long> addresses = new ConcurrentLinkedQueue<>();
+            final List<long[]> regions;
             try (NodeEventLoops loops = NodeEventLoops.createNio(a, 1))
             {
                 loops.runOnEachLoop(() ->
@@ -202,12 +208,13 @@ class UseAfterCloseTest
                     addresses.add(buf.memoryAddress());
                     buf.release(); // kept by the loop's cache
                 }, Duration.ofSeconds(10));
+                regions = regionsOf(a, addresses);
             }
             a.close();
-            for (final long address : addresses)
+            for (final long[] region : regions)
             {
-                assertFalse(UseAroundCloseTest.isMapped(address), "round " + round + ": kept by a loop closed before " +
-                    "the allocator: 0x" + Long.toHexString(address));
+                assertFalse(UseAroundCloseTest.isRegionMapped(region), "round " + round + ": kept by a loop closed " +
+                    "before the allocator: " + describe(region));
             }
         }
     }
@@ -243,12 +250,13 @@ class UseAfterCloseTest
                     }).sync();
                 }
                 assertTrue(alloc.keptBufferBytes() > 0, "round " + round + ": the loops keep buffers");
+                final List<long[]> regions = regionsOf(a, addresses);
                 group.shutdownGracefully(0, 10, TimeUnit.SECONDS).sync(); // no join of the threads
                 a.close();
-                for (final long address : addresses)
+                for (final long[] region : regions)
                 {
-                    assertFalse(UseAroundCloseTest.isMapped(address), "round " + round + ": kept by a loop of a " +
-                        "group shut down before the allocator: 0x" + Long.toHexString(address));
+                    assertFalse(UseAroundCloseTest.isRegionMapped(region), "round " + round + ": kept by a loop of a " +
+                        "group shut down before the allocator: " + describe(region));
                 }
                 assertFalse(log.warnings().stream().anyMatch(w -> w.contains("still allocated")), "round " + round +
                     ": " + log.warnings());
@@ -279,10 +287,15 @@ class UseAfterCloseTest
         final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
         final long slot = a.allocate(64);
         final long region = a.allocate(5 << 20);
+        final long[] slotRegion = UseAroundCloseTest.regionOf(a, slot);
+        final long[] ownRegion = UseAroundCloseTest.regionOf(a, region);
         a.close();
         assertEquals(0, a.stats().getReservedBytes(), "nothing is reserved once closed");
         assertTrue(UseAroundCloseTest.isMapped(slot));
         assertTrue(UseAroundCloseTest.isMapped(region));
+        // what the checks that a region was unmapped look for, so that they would see one kept
+        assertTrue(UseAroundCloseTest.isRegionMapped(slotRegion), "the chunks' region, kept whole");
+        assertTrue(UseAroundCloseTest.isRegionMapped(ownRegion), "the region of its own, kept whole");
     }
 
     @Test
@@ -296,6 +309,32 @@ class UseAfterCloseTest
             Thread.sleep(10);
         }
         assertNull(closed.get(), "this thread (alive) keeps the closed allocator reachable");
+    }
+
+    /** @return the regions that hold the addresses ({@link UseAroundCloseTest#regionOf}); the allocator still open. */
+    private static List<long[]> regionsOf(final NumaAllocator a, final Iterable<Long> addresses)
+    {
+        final List<long[]> regions = new ArrayList<>();
+        for (final long address : addresses)
+        {
+            regions.add(UseAroundCloseTest.regionOf(a, address));
+        }
+        return regions;
+    }
+
+    private static List<long[]> regionsOf(final NumaAllocator a, final long[] addresses)
+    {
+        final List<Long> boxed = new ArrayList<>();
+        for (final long address : addresses)
+        {
+            boxed.add(address);
+        }
+        return regionsOf(a, boxed);
+    }
+
+    private static String describe(final long[] region)
+    {
+        return "the region 0x" + Long.toHexString(region[0]) + "-0x" + Long.toHexString(region[1]);
     }
 
     private static WeakReference<NumaAllocator> allocateOnThisThreadAndClose()

@@ -70,6 +70,11 @@ class UseAroundCloseTest
         return new Thread[] {allocating, closer};
     }
 
+    /**
+     * @return whether the address is mapped. Only for "still mapped": once a region is unmapped, the kernel may put
+     *         any new mapping (a thread's stack, a malloc arena) in the hole, so that its addresses are mapped again
+     *         though the region is gone. For "unmapped", see {@link #isRegionMapped}.
+     */
     static boolean isMapped(final long address) throws java.io.IOException
     {
         for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/self/maps")))
@@ -79,6 +84,56 @@ class UseAroundCloseTest
                 Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0)
             {
                 return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @param a       an allocator still open.
+     * @param address an address it handed out, still allocated (or kept by a Netty buffer cache).
+     * @return the start and end of the allocator's region that holds it: a chunk source's region or one of its own.
+     */
+    static long[] regionOf(final NumaAllocator a, final long address)
+    {
+        for (final NodeArena arena : a.arenas())
+        {
+            final java.util.List<io.numaslab.hugepages.Region> regions = arena.chunkSource.regions();
+            regions.addAll(a.largeRegionsOf(arena));
+            for (final io.numaslab.hugepages.Region region : regions)
+            {
+                final long start = region.address();
+                if (Long.compareUnsigned(address, start) >= 0 && address - start < region.sizeBytes())
+                {
+                    return new long[] {start, start + region.sizeBytes()};
+                }
+            }
+        }
+        throw new AssertionError("0x" + Long.toHexString(address) + " is in no region of the allocator");
+    }
+
+    /**
+     * Whether a region is still mapped, as close() keeps one whose memory may be in use
+     * ({@code Region.closeKeepingAddresses()}: the range mapped again, read-write, to zero pages): one anonymous
+     * read-write mapping covers all of it. The kernel merges neighbouring mappings of the same kind, so that mapping
+     * may be larger than the region (two regions mapped back to back show as one), but it is never smaller. Not
+     * whether some address of it is mapped: once the region is unmapped, the kernel may put a new mapping in the hole
+     * (a thread's stack, a malloc'd block), which is no sign of the region; for one to pass for it, it would have to be
+     * read-write, anonymous, at least as large as the region and placed over all of it.
+     *
+     * @param range the region's start and end, from {@link #regionOf} while it was mapped.
+     */
+    static boolean isRegionMapped(final long[] range) throws java.io.IOException
+    {
+        for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/self/maps")))
+        {
+            // start-end perms offset dev inode [path]
+            final String[] fields = line.trim().split("\\s+");
+            final String[] bounds = fields[0].split("-");
+            if (Long.compareUnsigned(Long.parseUnsignedLong(bounds[0], 16), range[0]) <= 0 &&
+                Long.compareUnsigned(Long.parseUnsignedLong(bounds[1], 16), range[1]) >= 0)
+            {
+                return "rw-p".equals(fields[1]) && "0".equals(fields[4]) && fields.length == 5;
             }
         }
         return false;
