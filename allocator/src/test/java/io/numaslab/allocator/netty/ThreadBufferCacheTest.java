@@ -32,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A buffer released on the thread that allocated it is kept with its memory for the next buffer of its size class
@@ -348,28 +347,33 @@ class ThreadBufferCacheTest
             final NumaByteBufAllocator otherAlloc = new NumaByteBufAllocator(other);
             final AtomicReference<ThreadBufferCache> cacheOfThread = new AtomicReference<>();
             final AtomicReference<ByteBuf> ofOther = new AtomicReference<>();
-            onAnotherThread(() ->
+            final long keptForEndedOfNuma;
+            final long keptForEndedOfOther;
+            final long keptOfNuma;
+            final long keptOfOther;
+            // Any allocator's maintenance (every second, and not only these two's) reclaims the caches of threads
+            // that have ended, under this lock: held from before the thread ends until it is counted, none can.
+            synchronized (ThreadBufferCache.class)
             {
-                ofOther.set(otherAlloc.directBuffer(64)); // allocated here: given back here
-                alloc.directBuffer(1024).release(); // now keeps numa's buffers: 1 KiB of them
-                cacheOfThread.set(ThreadBufferCache.ofCurrentThread());
-            });
-            final ThreadBufferCache cache = cacheOfThread.get();
-            // the race, replayed: the giving thread reads the old allocator, then offers after the switch
-            final Field memory = ThreadBufferCache.class.getDeclaredField("memory");
-            memory.setAccessible(true);
-            memory.set(cache, other);
-            ofOther.get().release();
-            memory.set(cache, numa);
+                onAnotherThread(() ->
+                {
+                    ofOther.set(otherAlloc.directBuffer(64)); // allocated here: given back here
+                    alloc.directBuffer(1024).release(); // now keeps numa's buffers: 1 KiB of them
+                    cacheOfThread.set(ThreadBufferCache.ofCurrentThread());
+                });
+                final ThreadBufferCache cache = cacheOfThread.get();
+                // the race, replayed: the giving thread reads the old allocator, then offers after the switch
+                final Field memory = ThreadBufferCache.class.getDeclaredField("memory");
+                memory.setAccessible(true);
+                memory.set(cache, other);
+                ofOther.get().release();
+                memory.set(cache, numa);
 
-            final long keptForEndedOfNuma = ThreadBufferCache.bytesKeptForEndedThreads(numa);
-            final long keptForEndedOfOther = ThreadBufferCache.bytesKeptForEndedThreads(other);
-            final long keptOfNuma = ThreadBufferCache.bytesKept(numa);
-            final long keptOfOther = ThreadBufferCache.bytesKept(other);
-            final Field caches = ThreadBufferCache.class.getDeclaredField("CACHES");
-            caches.setAccessible(true);
-            assumeTrue(((List<?>)caches.get(null)).contains(cache),
-                "some allocator's maintenance reclaimed the ended thread's cache before it was counted");
+                keptForEndedOfNuma = ThreadBufferCache.bytesKeptForEndedThreads(numa);
+                keptForEndedOfOther = ThreadBufferCache.bytesKeptForEndedThreads(other);
+                keptOfNuma = ThreadBufferCache.bytesKept(numa);
+                keptOfOther = ThreadBufferCache.bytesKept(other);
+            }
             assertEquals(1024, keptForEndedOfNuma, "the other allocator's buffer does not count as numa's");
             assertEquals(64, keptForEndedOfOther, "it counts as the other's: the thread has ended");
             assertEquals(1024, keptOfNuma);
