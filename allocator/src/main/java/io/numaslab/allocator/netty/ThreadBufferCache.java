@@ -58,9 +58,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ThreadBufferCache
 {
-    /** Most buffers kept per size class. */
-    static final int BUFFERS_PER_CLASS = 8;
-    /** Most bytes of slots kept on the stacks of a thread: room for {@link #BUFFERS_PER_CLASS} of the largest class. */
+    /**
+     * Most buffers kept per size class. A thread that gets its buffers back from another moves them onto its stack
+     * this many at a time: with 16 rather than 8, {@code crossThreadBatch} went from 22.3 to 20.6 ns per buffer at
+     * 1 KiB and from 33.0 to 27.5 ns at 16 KiB (medians of interleaved runs), one thread unchanged.
+     */
+    static final int BUFFERS_PER_CLASS = 16;
+    /** Most bytes of slots kept on the stacks of a thread: room for 8 of the largest class (64 KiB). */
     static final long MAX_BYTES = 512 * 1024;
     /**
      * Most buffers of up to {@link #SMALL_RETURN_MAX_BYTES} in flight back to a thread from others: 4 MiB. A consumer
