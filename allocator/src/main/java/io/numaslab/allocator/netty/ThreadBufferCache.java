@@ -212,10 +212,7 @@ final class ThreadBufferCache
             RuntimeException refused = noSmall ? null :
                 drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, null, null);
             refused = drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, null, refused);
-            if (refused != null)
-            {
-                throw refused;
-            }
+            reportRefused(refused);
             n = (int)state[COUNTS_INDEX + classIndex];
             if (n == 0)
             {
@@ -390,18 +387,14 @@ final class ThreadBufferCache
     }
 
     /**
-     * Frees everything other threads gave back, all of it even if a free is refused: that one is thrown after.
+     * Frees everything other threads gave back, all of it even if a free is refused: that one is reported after.
      *
      * @return whether there was anything.
      */
     private boolean freeReturned(final Map<NumaAllocator, Boolean> freedInto)
     {
         final boolean any = !returnedSmall.isEmpty() || !returnedLarge.isEmpty();
-        final RuntimeException refused = freeAll(returnedLarge, freedInto, freeAll(returnedSmall, freedInto, null));
-        if (refused != null)
-        {
-            throw refused;
-        }
+        reportRefused(freeAll(returnedLarge, freedInto, freeAll(returnedSmall, freedInto, null)));
         return any;
     }
 
@@ -418,8 +411,8 @@ final class ThreadBufferCache
 
     /**
      * Frees the memory of every buffer on the stacks (nothing if its allocator is closed) and gives the objects back
-     * to their pools. The stacks are empty after, even if a free is refused: that one is thrown once the others are
-     * freed.
+     * to their pools. The stacks are empty after, even if a free is refused: that one is reported once the others
+     * are freed ({@link #reportRefused}).
      *
      * @return whether there was any.
      */
@@ -445,17 +438,14 @@ final class ThreadBufferCache
             }
         }
         state[BYTES_INDEX] = 0;
-        if (refused != null)
-        {
-            throw refused;
-        }
+        reportRefused(refused);
         return true;
     }
 
     /**
      * Frees a kept buffer as {@link #free(NumaByteBuf, Map)} does, except that a refused free (the buffer's memory
      * freed directly, a user's mistake) is returned rather than thrown, so that the caller frees the other buffers
-     * before it throws: one buffer the cache cannot free does not keep the others' memory from the allocator.
+     * before it reports it: one buffer the cache cannot free does not keep the others' memory from the allocator.
      *
      * @param refused null, or the first refused free so far.
      * @return the first refused free so far, later ones suppressed in it; null if none.
@@ -503,7 +493,7 @@ final class ThreadBufferCache
 
     /**
      * Frees the stacks and everything given back. The owner, or whoever holds the lock once the owner ended. A refused
-     * free does not stop it: the other buffers are freed, and the first refusal is thrown after.
+     * free does not stop it: the other buffers are freed, and the first refusal is reported after.
      *
      * @param freedInto null, or where to note the allocators the memory went back to.
      * @return whether there was anything.
@@ -511,31 +501,25 @@ final class ThreadBufferCache
     private boolean freeEverything(final Map<NumaAllocator, Boolean> freedInto)
     {
         epoch++;
-        RuntimeException refused = null;
-        boolean freed;
-        try
-        {
-            freed = freeStacks(freedInto);
-        }
-        catch (final RuntimeException ex)
-        {
-            refused = ex;
-            freed = true;
-        }
-        try
-        {
-            freed |= freeReturned(freedInto);
-        }
-        catch (final RuntimeException ex)
-        {
-            refused = withSuppressed(refused, ex);
-            freed = true;
-        }
+        final boolean freed = freeStacks(freedInto);
+        return freeReturned(freedInto) || freed;
+    }
+
+    /**
+     * Reports a refused free of a kept buffer: its memory was freed directly (a user's mistake: the cache held it
+     * allocated). Logged, not thrown: the cache frees in the background of unrelated calls (a trim, a switch of
+     * allocator, an ended thread's reclaim, the next buffer's allocation), none of which must fail for it, and the
+     * other buffers are freed all the same.
+     *
+     * @param refused null, or the first refused free, later ones suppressed in it.
+     */
+    private static void reportRefused(final RuntimeException refused)
+    {
         if (refused != null)
         {
-            throw refused;
+            LOG.log(System.Logger.Level.WARNING, "numaslab: a released Netty buffer's memory could not be freed: it " +
+                "was freed already, not through the buffer (the other kept buffers were freed)", refused);
         }
-        return freed;
     }
 
     /**

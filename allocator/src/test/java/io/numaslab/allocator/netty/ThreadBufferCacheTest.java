@@ -25,6 +25,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -277,14 +278,14 @@ class ThreadBufferCacheTest
         onAnotherThread(() -> bufs.forEach(ByteBuf::release));
         assertEquals(before + (long)large * SIZE, used(), "all 20 in flight back to this thread");
         // Three small buffers, none released: each finds its stack empty and drains what came back. The first
-        // drain fills the large class's stack (8); the next ones free what does not fit.
+        // drain fills the large class's stack (BUFFERS_PER_CLASS); the next ones free what does not fit.
         final List<ByteBuf> small = new ArrayList<>();
         for (int i = 0; i < 3; i++)
         {
             small.add(alloc.directBuffer(1024));
         }
         assertEquals(before + (long)ThreadBufferCache.BUFFERS_PER_CLASS * SIZE + 3 * 1024, used(),
-            "8 large kept on their stack, the other 12 freed");
+            ThreadBufferCache.BUFFERS_PER_CLASS + " large kept on their stack, the others freed");
         small.forEach(ByteBuf::release);
     }
 
@@ -554,6 +555,35 @@ class ThreadBufferCacheTest
                 assertEquals(SIZE, ThreadBufferCache.bytesKept(numa), "the thread keeps buffers again");
                 FastThreadLocal.removeAll();
                 assertEquals(0, ThreadBufferCache.bytesKept(numa), "and frees them at the next removal");
+            });
+            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("InvalidFreeException")),
+                log.warnings().toString());
+        }
+    }
+
+    /**
+     * A trim (here the allocator's, as the idle trim of an event loop runs it on a schedule that a throw would cancel
+     * for good) that meets a refused free of a kept buffer logs it and frees the rest; it does not throw into the
+     * unrelated call.
+     */
+    @Test
+    void aTrimThatMeetsARefusedFreeLogsItAndFreesTheRest() throws Exception
+    {
+        try (WarningCapture log = new WarningCapture())
+        {
+            onAnotherThread(() ->
+            {
+                final long before = used();
+                final ByteBuf first = alloc.directBuffer(SIZE);
+                final ByteBuf second = alloc.directBuffer(SIZE);
+                final long freedDirectly = first.memoryAddress();
+                first.release();
+                second.release();
+                numa.free(freedDirectly); // behind the cache's back: its own free of it is refused
+                assertDoesNotThrow(numa::trimCurrentThreadCache, "the trim reports the refusal, it does not throw");
+                assertEquals(0, ThreadBufferCache.bytesKept(numa));
+                numa.trimCurrentThreadCache();
+                assertEquals(before, used(), "the other kept buffer was freed all the same");
             });
             assertTrue(log.warnings().stream().anyMatch(w -> w.contains("InvalidFreeException")),
                 log.warnings().toString());
