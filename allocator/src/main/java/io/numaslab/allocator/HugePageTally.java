@@ -59,7 +59,7 @@ final class HugePageTally
     {
         if (region.pageKind().isHugetlb())
         {
-            return region.sizeBytes();
+            return region.isClosed() ? 0 : region.sizeBytes(); // whole huge pages while mapped, none after
         }
         if (region.pageKind() != PageKind.THP)
         {
