@@ -13,7 +13,7 @@ class MaintenanceRaceTest
     @Test
     void twoMaintenanceRunsReclaimTheSameEndedThreadsCacheOnce() throws Exception
     {
-        try (RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture();
+        try (LogCapture log = new LogCapture();
              NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL)
                  .maintenanceInterval(Duration.ofHours(1)).build())
         {

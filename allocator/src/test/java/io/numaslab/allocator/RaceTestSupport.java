@@ -6,11 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /** Helpers for the tests of races between allocator paths: a fake two-node topology, log capture, lock waits. */
 final class RaceTestSupport
@@ -58,46 +53,6 @@ final class RaceTestSupport
     {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
-    }
-
-    /** Captures the allocator's log records (maintenance failures are only logged). */
-    static final class LogCapture extends Handler implements AutoCloseable
-    {
-        final Logger logger = Logger.getLogger(NumaAllocator.class.getName());
-        final List<LogRecord> records = new ArrayList<>();
-
-        LogCapture()
-        {
-            logger.addHandler(this);
-        }
-
-        @Override
-        public synchronized void publish(final LogRecord record)
-        {
-            records.add(record);
-        }
-
-        synchronized List<String> warnings()
-        {
-            final List<String> out = new ArrayList<>();
-            for (final LogRecord r : records)
-            {
-                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
-                {
-                    out.add(r.getMessage() + (r.getThrown() != null ? ": " + r.getThrown() : ""));
-                }
-            }
-            return out;
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close()
-        {
-            logger.removeHandler(this);
-        }
     }
 
     /** Waits until a thread is blocked entering a monitor (for example the maintenance lock). */

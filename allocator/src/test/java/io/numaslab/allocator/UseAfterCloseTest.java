@@ -120,7 +120,7 @@ class UseAfterCloseTest
         final long slot = a.allocate(64);
         final long held = a.allocate(64);
         a.free(slot);
-        try (RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture())
+        try (LogCapture log = new LogCapture())
         {
             a.close();
             assertTrue(log.warnings().stream().anyMatch(w -> w.contains("a third-party upper cache's bug")),
@@ -146,7 +146,7 @@ class UseAfterCloseTest
     {
         final NumaAllocator a = NumaAllocator.builder().jmx(false).pageKind(PageKind.SMALL).build();
         try (KeepingThread loop = new KeepingThread(new NumaByteBufAllocator(a), true);
-            RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture())
+            LogCapture log = new LogCapture())
         {
             // the thread may be taking one of them for its next buffer right now, past the closed check
             a.close();
@@ -235,7 +235,7 @@ class UseAfterCloseTest
             final NumaByteBufAllocator alloc = new NumaByteBufAllocator(a);
             final Queue<Long> addresses = new ConcurrentLinkedQueue<>();
             final EventLoopGroup group = new NioEventLoopGroup(2);
-            try (RaceTestSupport.LogCapture log = new RaceTestSupport.LogCapture())
+            try (LogCapture log = new LogCapture())
             {
                 for (final EventExecutor loop : group)
                 {

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.InternalThreadLocalMap;
+import io.numaslab.allocator.LogCapture;
 import io.numaslab.allocator.NumaAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,10 +21,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -535,18 +532,12 @@ class ThreadBufferCacheTest
     @Test
     void aFreeRefusedAsFastThreadLocalsAreRemovedIsLoggedAndTheOtherKeptBuffersAreFreed() throws Exception
     {
-        try (WarningCapture log = new WarningCapture())
+        try (LogCapture log = new LogCapture(ThreadBufferCache.class.getPackageName()))
         {
             onAnotherThread(() ->
             {
                 final long before = used();
-                final ByteBuf first = alloc.directBuffer(SIZE);
-                final ByteBuf second = alloc.directBuffer(SIZE);
-                final long freedDirectly = first.memoryAddress();
-                first.release(); // kept first: the cache frees it first
-                second.release();
-                assertEquals(2L * SIZE, ThreadBufferCache.bytesKept(numa));
-                numa.free(freedDirectly); // behind the cache's back: its own free of it is refused
+                keepTwoAndFreeTheFirstBehindTheCache();
                 FastThreadLocal.removeAll();
                 assertEquals(0, ThreadBufferCache.bytesKept(numa));
                 numa.trimCurrentThreadCache();
@@ -556,8 +547,7 @@ class ThreadBufferCacheTest
                 FastThreadLocal.removeAll();
                 assertEquals(0, ThreadBufferCache.bytesKept(numa), "and frees them at the next removal");
             });
-            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("InvalidFreeException")),
-                log.warnings().toString());
+            assertRefusalLogged(log);
         }
     }
 
@@ -569,25 +559,39 @@ class ThreadBufferCacheTest
     @Test
     void aTrimThatMeetsARefusedFreeLogsItAndFreesTheRest() throws Exception
     {
-        try (WarningCapture log = new WarningCapture())
+        try (LogCapture log = new LogCapture(ThreadBufferCache.class.getPackageName()))
         {
             onAnotherThread(() ->
             {
                 final long before = used();
-                final ByteBuf first = alloc.directBuffer(SIZE);
-                final ByteBuf second = alloc.directBuffer(SIZE);
-                final long freedDirectly = first.memoryAddress();
-                first.release();
-                second.release();
-                numa.free(freedDirectly); // behind the cache's back: its own free of it is refused
+                keepTwoAndFreeTheFirstBehindTheCache();
                 assertDoesNotThrow(numa::trimCurrentThreadCache, "the trim reports the refusal, it does not throw");
                 assertEquals(0, ThreadBufferCache.bytesKept(numa));
                 numa.trimCurrentThreadCache();
                 assertEquals(before, used(), "the other kept buffer was freed all the same");
             });
-            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("InvalidFreeException")),
-                log.warnings().toString());
+            assertRefusalLogged(log);
         }
+    }
+
+    /**
+     * On the calling thread: two buffers released and kept by its cache, then the memory of the first (kept first, so
+     * freed first) freed directly, behind the cache's back, so that the cache's own free of it is refused.
+     */
+    private void keepTwoAndFreeTheFirstBehindTheCache()
+    {
+        final ByteBuf first = alloc.directBuffer(SIZE);
+        final ByteBuf second = alloc.directBuffer(SIZE);
+        final long freedDirectly = first.memoryAddress();
+        first.release();
+        second.release();
+        assertEquals(2L * SIZE, ThreadBufferCache.bytesKept(numa));
+        numa.free(freedDirectly);
+    }
+
+    private static void assertRefusalLogged(final LogCapture log)
+    {
+        assertTrue(log.warnings().stream().anyMatch(w -> w.contains("InvalidFreeException")), log.warnings().toString());
     }
 
     /**
@@ -644,43 +648,6 @@ class ThreadBufferCacheTest
         finally
         {
             other.close();
-        }
-    }
-
-    /** Captures the warnings of the loggers of this package. */
-    private static final class WarningCapture extends Handler implements AutoCloseable
-    {
-        private final Logger logger = Logger.getLogger(ThreadBufferCache.class.getPackage().getName());
-        private final List<String> warnings = new ArrayList<>();
-
-        WarningCapture()
-        {
-            logger.addHandler(this);
-        }
-
-        @Override
-        public synchronized void publish(final LogRecord record)
-        {
-            if (record.getLevel().intValue() >= Level.WARNING.intValue())
-            {
-                warnings.add(record.getMessage() + (record.getThrown() != null ? ": " + record.getThrown() : ""));
-            }
-        }
-
-        synchronized List<String> warnings()
-        {
-            return new ArrayList<>(warnings);
-        }
-
-        @Override
-        public void flush()
-        {
-        }
-
-        @Override
-        public void close()
-        {
-            logger.removeHandler(this);
         }
     }
 
