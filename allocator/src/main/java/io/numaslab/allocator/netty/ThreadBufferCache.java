@@ -209,10 +209,11 @@ final class ThreadBufferCache
             {
                 return null;
             }
-            RuntimeException refused = noSmall ? null :
-                drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, null, null);
-            refused = drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, null, refused);
-            reportRefused(refused);
+            if (!noSmall)
+            {
+                drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, null);
+            }
+            drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, null);
             n = (int)state[COUNTS_INDEX + classIndex];
             if (n == 0)
             {
@@ -298,11 +299,11 @@ final class ThreadBufferCache
         }
         catch (final Throwable ex)
         {
-            // Say, a free refused because the memory of a kept buffer was freed directly: a mistake to report, not to
-            // throw. Nothing catches it above: an event loop's thread calls removeAll() as it terminates, and a throw
-            // there ends the thread before the loop's termination future completes (shutdownGracefully().sync()
-            // never returns) and skips the onRemoval of the FastThreadLocals not yet removed (Netty's own cache of
-            // pooled buffers). freeEverything() went on past a refused free: only that buffer is not freed.
+            // A refused free is logged where it happens (free()); this is for anything else, a bug of ours included.
+            // Nothing catches it above: an event loop's thread calls removeAll() as it terminates, and a throw there
+            // ends the thread before the loop's termination future completes (shutdownGracefully().sync() never
+            // returns) and skips the onRemoval of the FastThreadLocals not yet removed (Netty's own cache of pooled
+            // buffers).
             LOG.log(System.Logger.Level.WARNING, "numaslab: " + owner.getName() + ": what the thread kept could " +
                 "not all be freed as Netty removed its FastThreadLocals", ex);
         }
@@ -363,14 +364,10 @@ final class ThreadBufferCache
     /**
      * Moves up to {@code max} buffers that other threads gave back onto the stacks, freeing those that do not fit
      * or are not to be kept any more. Owner thread only.
-     *
-     * @param refused null, or the first refused free so far.
-     * @return the first refused free so far (see {@link #free(NumaByteBuf, Map, RuntimeException)}); null if none.
      */
-    private RuntimeException drainReturned(final MpscArrayQueue<NumaByteBuf> returned, final int max,
-        final boolean keep, final Map<NumaAllocator, Boolean> freedInto, final RuntimeException refused)
+    private void drainReturned(final MpscArrayQueue<NumaByteBuf> returned, final int max, final boolean keep,
+        final Map<NumaAllocator, Boolean> freedInto)
     {
-        RuntimeException firstRefused = refused;
         NumaByteBuf buf;
         for (int k = 0; k < max && (buf = returned.relaxedPoll()) != null; k++)
         {
@@ -380,39 +377,36 @@ final class ThreadBufferCache
                 !bufMemory.isClosed() && push(buf, classIndex);
             if (!keepIt)
             {
-                firstRefused = free(buf, freedInto, firstRefused);
+                free(buf, freedInto);
             }
         }
-        return firstRefused;
     }
 
     /**
-     * Frees everything other threads gave back, all of it even if a free is refused: that one is reported after.
+     * Frees everything other threads gave back.
      *
      * @return whether there was anything.
      */
     private boolean freeReturned(final Map<NumaAllocator, Boolean> freedInto)
     {
-        final boolean any = !returnedSmall.isEmpty() || !returnedLarge.isEmpty();
-        reportRefused(freeAll(returnedLarge, freedInto, freeAll(returnedSmall, freedInto, null)));
-        return any;
+        final boolean freedSmall = freeAll(returnedSmall, freedInto);
+        return freeAll(returnedLarge, freedInto) || freedSmall;
     }
 
-    private RuntimeException freeAll(final MpscArrayQueue<NumaByteBuf> returned,
-        final Map<NumaAllocator, Boolean> freedInto, final RuntimeException refused)
+    private boolean freeAll(final MpscArrayQueue<NumaByteBuf> returned, final Map<NumaAllocator, Boolean> freedInto)
     {
-        RuntimeException firstRefused = refused;
+        boolean freed = false;
         while (!returned.isEmpty())
         {
-            firstRefused = drainReturned(returned, RETURN_QUEUE_CAPACITY, false, freedInto, firstRefused);
+            drainReturned(returned, RETURN_QUEUE_CAPACITY, false, freedInto);
+            freed = true;
         }
-        return firstRefused;
+        return freed;
     }
 
     /**
      * Frees the memory of every buffer on the stacks (nothing if its allocator is closed) and gives the objects back
-     * to their pools. The stacks are empty after, even if a free is refused: that one is reported once the others
-     * are freed ({@link #reportRefused}).
+     * to their pools. The stacks are empty after, whatever a free throws.
      *
      * @return whether there was any.
      */
@@ -423,7 +417,6 @@ final class ThreadBufferCache
         {
             return false;
         }
-        RuntimeException refused = null;
         for (int c = 0; c < SizeClasses.classCount(); c++)
         {
             final int base = c * BUFFERS_PER_CLASS;
@@ -434,49 +427,21 @@ final class ThreadBufferCache
             {
                 final NumaByteBuf buf = buffers[base + j];
                 buffers[base + j] = null;
-                refused = free(buf, freedInto, refused);
+                free(buf, freedInto);
             }
         }
         state[BYTES_INDEX] = 0;
-        reportRefused(refused);
         return true;
     }
 
     /**
-     * Frees a kept buffer as {@link #free(NumaByteBuf, Map)} does, except that a refused free (the buffer's memory
-     * freed directly, a user's mistake) is returned rather than thrown, so that the caller frees the other buffers
-     * before it reports it: one buffer the cache cannot free does not keep the others' memory from the allocator.
-     *
-     * @param refused null, or the first refused free so far.
-     * @return the first refused free so far, later ones suppressed in it; null if none.
-     */
-    private static RuntimeException free(final NumaByteBuf buf, final Map<NumaAllocator, Boolean> freedInto,
-        final RuntimeException refused)
-    {
-        try
-        {
-            free(buf, freedInto);
-            return refused;
-        }
-        catch (final RuntimeException ex)
-        {
-            return withSuppressed(refused, ex);
-        }
-    }
-
-    /** @return {@code first} with {@code next} suppressed in it, or {@code next} if {@code first} is null. */
-    private static RuntimeException withSuppressed(final RuntimeException first, final RuntimeException next)
-    {
-        if (first == null)
-        {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
-    }
-
-    /**
      * Frees a kept buffer's memory (nothing if its allocator is closed) and gives the object back to its pool.
+     * <p>
+     * A refused free (the memory was freed directly, a user's mistake: the cache held it allocated) is logged, not
+     * thrown: the cache frees in the background of unrelated calls (a trim, which an event loop runs on a schedule
+     * that a throw would cancel, a switch of allocator, an ended thread's reclaim, the next buffer's allocation, Netty
+     * removing the thread's FastThreadLocals as its loop ends), none of which must fail for it, and the other
+     * buffers are freed all the same.
      *
      * @param freedInto null, or where to note the allocator the memory went back to.
      */
@@ -484,7 +449,16 @@ final class ThreadBufferCache
     {
         final NumaAllocator bufMemory = buf.memory();
         final boolean open = !bufMemory.isClosed();
-        buf.freeKeptMemory(open);
+        try
+        {
+            buf.freeKeptMemory(open);
+        }
+        catch (final RuntimeException refused)
+        {
+            LOG.log(System.Logger.Level.WARNING, "numaslab: a released Netty buffer's memory could not be freed: it " +
+                "was freed already, not through the buffer (the other kept buffers are freed)", refused);
+            return;
+        }
         if (open && freedInto != null)
         {
             freedInto.put(bufMemory, Boolean.TRUE);
@@ -493,7 +467,7 @@ final class ThreadBufferCache
 
     /**
      * Frees the stacks and everything given back. The owner, or whoever holds the lock once the owner ended. A refused
-     * free does not stop it: the other buffers are freed, and the first refusal is reported after.
+     * free does not stop it ({@link #free}).
      *
      * @param freedInto null, or where to note the allocators the memory went back to.
      * @return whether there was anything.
@@ -503,23 +477,6 @@ final class ThreadBufferCache
         epoch++;
         final boolean freed = freeStacks(freedInto);
         return freeReturned(freedInto) || freed;
-    }
-
-    /**
-     * Reports a refused free of a kept buffer: its memory was freed directly (a user's mistake: the cache held it
-     * allocated). Logged, not thrown: the cache frees in the background of unrelated calls (a trim, a switch of
-     * allocator, an ended thread's reclaim, the next buffer's allocation), none of which must fail for it, and the
-     * other buffers are freed all the same.
-     *
-     * @param refused null, or the first refused free, later ones suppressed in it.
-     */
-    private static void reportRefused(final RuntimeException refused)
-    {
-        if (refused != null)
-        {
-            LOG.log(System.Logger.Level.WARNING, "numaslab: a released Netty buffer's memory could not be freed: it " +
-                "was freed already, not through the buffer (the other kept buffers were freed)", refused);
-        }
     }
 
     /**
