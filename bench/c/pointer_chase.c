@@ -20,16 +20,16 @@
  *                           at i * 4096 + line(i) * 64, line(i) the top 6 bits of i * 0x9E3779B97F4A7C15, so
  *                           the slots spread over the cache sets even in physically contiguous huge pages.
  *               random      independent loads of random lines; the line index is the top bits of a 64-bit
- *                           LCG (Knuth's MMIX constants), computed in registers, so the index stream never
- *                           misses and the loads overlap.
+ *                           MCG (s = s * M, Knuth's MMIX multiplier, the state odd), computed in registers, so
+ *                           the index stream never misses and the loads overlap.
  *
  *   randomness  splitmix64 seeded with --seed; a bound below 2^31 is drawn as ((next >> 33) * bound) >> 31.
  *               Sattolo: successor[i] = i, then for i = n-1 down to 1 swap successor[i] with successor[j],
- *               j drawn below i. The random pattern's LCG starts at --seed too.
+ *               j drawn below i. The random pattern's MCG starts at --seed | 1.
  *
  *   plan        per (size, kind, pattern): one untimed pass of the same length as a timed one, then --reps
  *               timed passes; the best (lowest) pass's ns per access is printed: other work on the machine
- *               can only slow a pass down. The chase and the LCG carry on from pass
+ *               can only slow a pass down. The chase and the MCG carry on from pass
  *               to pass. The clock is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), as on the Java side:
  *               stalls on loads count, time spent descheduled on a busy machine does not.
  *
@@ -89,8 +89,7 @@
 #define SMALL_PAGE_BYTES ((uint64_t)4096)
 #define MIB ((uint64_t)1 << 20)
 #define GIB ((uint64_t)1 << 30)
-#define LCG_MULTIPLIER 6364136223846793005ULL
-#define LCG_INCREMENT 1442695040888963407ULL
+#define MCG_MULTIPLIER 6364136223846793005ULL
 #define MAX_LIST 64
 #define REASON_BYTES 512
 
@@ -187,14 +186,30 @@ static __attribute__((noinline)) uint64_t chase(uint64_t pointer, const uint64_t
     return pointer;
 }
 
+/* Loads per inner loop of random_reads: RandomReadStream.BLOCK_ACCESSES. */
+#define RANDOM_BLOCK_ACCESSES 1024
+
+/* The same shape as RandomReadStream.read, whose comments say why: an inner loop of constant length, an MCG
+   rather than an LCG, unrolled 8 times as C2 unrolls it. The core keeps as many loads in flight as fit in its
+   window, so the loop's instructions per load show in the figure: both sides should run the same machine loop. */
 static __attribute__((noinline)) uint64_t random_reads(
     const uintptr_t base, const unsigned shift, uint64_t *state, const uint64_t accesses)
 {
     uint64_t s = *state;
     uint64_t sum = 0;
-    for (uint64_t i = 0; i < accesses; i++)
+    uint64_t left = accesses;
+    for (; left >= RANDOM_BLOCK_ACCESSES; left -= RANDOM_BLOCK_ACCESSES)
     {
-        s = s * LCG_MULTIPLIER + LCG_INCREMENT;
+#pragma GCC unroll 8
+        for (int i = 0; i < RANDOM_BLOCK_ACCESSES; i++)
+        {
+            s *= MCG_MULTIPLIER;
+            sum += *(const uint64_t *)(base + ((s >> shift) << 6));
+        }
+    }
+    for (; left > 0; left--)
+    {
+        s *= MCG_MULTIPLIER;
         sum += *(const uint64_t *)(base + ((s >> shift) << 6));
     }
     *state = s;
@@ -241,7 +256,7 @@ static double time_random(const char *base, const uint64_t size_bytes, const uin
 {
     double samples[MAX_LIST];
     const unsigned shift = 64 - (unsigned)__builtin_ctzll(size_bytes / LINE_BYTES);
-    uint64_t state = seed;
+    uint64_t state = seed | 1;
     uint64_t sum = random_reads((uintptr_t)base, shift, &state, accesses);
     for (int r = 0; r < reps; r++)
     {

@@ -10,7 +10,7 @@ package io.numaslab.bench.tlb;
  *               over the cache sets even where pages are physically contiguous (huge pages): with
  *               line(i) = i % 64 the line would follow the page number and a few hundred sets would hold
  *               every slot, turning TLB measurements into cache-conflict ones
- *   RANDOM      no pointers: independent loads of line (lcg >>> shift) * 64
+ *   RANDOM      no pointers: independent loads of line (mcg >>> shift) * 64
  * </pre>
  * The chase patterns link their slots in one random cycle ({@link ChaseCycle}), so each load depends on
  * the one before and the time per access is the full latency (cache, TLB and page walk). RANDOM issues
@@ -23,7 +23,7 @@ public enum AccessPattern
     CHASE("chase", true),
     /** Dependent loads, one per 4 KiB page: little cache footprint, one page per access. */
     CHASE_PAGE("chase-page", true),
-    /** Independent loads of random lines, the index from a 64-bit LCG kept in registers. */
+    /** Independent loads of random lines, the index from a 64-bit MCG kept in registers. */
     RANDOM("random", false);
 
     /** Bytes in a cache line, the unit of CHASE and RANDOM. */

@@ -111,7 +111,7 @@ public final class AccessTimer
     /**
      * @param baseAddress start of the working set.
      * @param sizeBytes   the working set, a power of two.
-     * @param plan        the plan; its seed starts the LCG.
+     * @param plan        the plan; its seed starts the MCG.
      * @return the best ns per independent load over the timed passes.
      */
     public static double timeRandomReads(final long baseAddress, final long sizeBytes, final MeasurementPlan plan)

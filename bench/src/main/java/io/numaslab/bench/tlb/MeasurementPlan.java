@@ -8,7 +8,7 @@ package io.numaslab.bench.tlb;
  * @param chaseAccesses  loads per pass of a pointer chase.
  * @param randomAccesses loads per pass of the independent random reads.
  * @param reps           timed passes, 1 to 64.
- * @param seed           the seed of the chase cycle and of the random reads' LCG.
+ * @param seed           the seed of the chase cycle and of the random reads' MCG.
  */
 public record MeasurementPlan(int chaseAccesses, int randomAccesses, int reps, long seed)
 {

@@ -267,7 +267,7 @@ public final class TlbBench
             "(below 1.00: faster); 'numaslab / C' is the Region figure over C's (above 1.00: numaslab slower)");
         notes.add("chase: one pointer per 64-byte line in one random cycle (Sattolo); chase-page: one pointer per " +
             "4 KiB page (few lines, many pages: the TLB's share of the latency); random: independent loads of " +
-            "random lines (an LCG in registers), overlapped by the core");
+            "random lines (an MCG in registers), overlapped by the core");
         if (options.kinds().contains(PageKind.HUGETLB_1G) && options.sizesBytes().stream().anyMatch(s -> s < (1L << 30)))
         {
             notes.add("HUGETLB_1G maps whole 1 GiB pages: a smaller working set is the start of one 1 GiB page, on both sides");

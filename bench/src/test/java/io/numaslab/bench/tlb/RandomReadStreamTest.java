@@ -22,14 +22,14 @@ class RandomReadStreamTest
             }
             final RandomReadStream stream = new RandomReadStream(address, SIZE_BYTES, 42);
             final int shift = 64 - Long.numberOfTrailingZeros(SIZE_BYTES / AccessPattern.LINE_BYTES);
-            long state = 42;
+            long state = 42 | 1;
             long expected = 0;
-            // Counts below, at and above the unrolling, and calls that must carry the sequence on.
-            for (final int accesses : new int[] {0, 1, 3, 4, 5, 8, 17, 1000, 2})
+            // Counts below, at and above the unrolling and the inner loop's block, and calls that must carry the sequence on.
+            for (final int accesses : new int[] {0, 1, 3, 4, 5, 8, 17, 1000, 2, 1024, 1023, 1025, 3000})
             {
                 for (int i = 0; i < accesses; i++)
                 {
-                    state = state * RandomReadStream.LCG_MULTIPLIER + RandomReadStream.LCG_INCREMENT;
+                    state *= RandomReadStream.MULTIPLIER;
                     final long line = state >>> shift;
                     expected += line * line + 7;
                 }
