@@ -34,6 +34,8 @@
  *               stalls on loads count, time spent descheduled on a busy machine does not.
  *
  * Build:  gcc -O2 -o bench/target/pointer_chase bench/c/pointer_chase.c
+ *         gcc -O2 -shared -fPIC -DPOINTER_CHASE_LIBRARY -o bench/target/libpointer_chase.so bench/c/pointer_chase.c
+ *                 (the two loops alone, as pointer_chase_chase and pointer_chase_random_reads, for CLoops)
  * Run:    pointer_chase --kinds SMALL,THP,HUGETLB_2M,HUGETLB_1G --sizes 67108864,268435456
  *                       --patterns chase,chase-page,random --chase-accesses 1000000
  *                       --random-accesses 8000000 --reps 5 --seed 42 --node 0 --cpu 1
@@ -215,6 +217,21 @@ static __attribute__((noinline)) uint64_t random_reads(
     *state = s;
     return sum;
 }
+
+#ifdef POINTER_CHASE_LIBRARY
+/* Built as a shared library too (gcc -O2 -shared -fPIC -DPOINTER_CHASE_LIBRARY, by CReference): io.numaslab.bench.tlb.CLoops
+   calls these from Java to time C's own loops in a numaslab Region, so the region and C's mapping are compared with
+   the same machine code. */
+uint64_t pointer_chase_chase(const uint64_t pointer, const uint64_t accesses)
+{
+    return chase(pointer, accesses);
+}
+
+uint64_t pointer_chase_random_reads(const uintptr_t base, const unsigned shift, uint64_t *state, const uint64_t accesses)
+{
+    return random_reads(base, shift, state, accesses);
+}
+#else /* the program */
 
 /* ---- timing ---- */
 
@@ -741,3 +758,4 @@ int main(int argc, char **argv)
     }
     return 0;
 }
+#endif

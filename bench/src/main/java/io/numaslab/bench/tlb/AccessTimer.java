@@ -95,17 +95,10 @@ public final class AccessTimer
     public static double timeChase(final long startAddress, final MeasurementPlan plan)
     {
         final int accesses = plan.chaseAccesses();
-        final double[] nanosPerAccess = new double[plan.reps()];
         final PointerChaser chaser = new PointerChaser(startAddress);
-        chaser.chase(accesses);
-        for (int r = 0; r < nanosPerAccess.length; r++)
-        {
-            final long start = nowNanos();
-            chaser.chase(accesses);
-            nanosPerAccess[r] = (nowNanos() - start) / (double)accesses;
-        }
-        sink += chaser.position();
-        return best(nanosPerAccess);
+        final double nanos = bestPass(plan.reps(), accesses, () -> chaser.chase(accesses));
+        consume(chaser.position());
+        return nanos;
     }
 
     /**
@@ -117,17 +110,37 @@ public final class AccessTimer
     public static double timeRandomReads(final long baseAddress, final long sizeBytes, final MeasurementPlan plan)
     {
         final int accesses = plan.randomAccesses();
-        final double[] nanosPerAccess = new double[plan.reps()];
         final RandomReadStream reads = new RandomReadStream(baseAddress, sizeBytes, plan.seed());
-        reads.read(accesses);
-        for (int r = 0; r < nanosPerAccess.length; r++)
+        final double nanos = bestPass(plan.reps(), accesses, () -> reads.read(accesses));
+        consume(reads.checksum());
+        return nanos;
+    }
+
+    /**
+     * Runs a pass once untimed, then {@code reps} times timed.
+     *
+     * @param reps     timed passes, at least one.
+     * @param accesses loads per pass.
+     * @param pass     one pass.
+     * @return the best (lowest) ns per access of the timed passes.
+     */
+    static double bestPass(final int reps, final long accesses, final Runnable pass)
+    {
+        pass.run();
+        final double[] nanosPerAccess = new double[reps];
+        for (int r = 0; r < reps; r++)
         {
             final long start = nowNanos();
-            reads.read(accesses);
+            pass.run();
             nanosPerAccess[r] = (nowNanos() - start) / (double)accesses;
         }
-        sink += reads.checksum();
         return best(nanosPerAccess);
+    }
+
+    /** Keeps a result of the loads, so that they are not optimised away. */
+    static void consume(final long result)
+    {
+        sink += result;
     }
 
     /**

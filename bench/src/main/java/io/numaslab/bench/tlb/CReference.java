@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
 /**
  * The C reference program {@code bench/c/pointer_chase.c}: built with
  * {@code gcc -O2 -o bench/target/pointer_chase bench/c/pointer_chase.c} when gcc is present (and the source
- * is newer than the binary), run once per working-set size, its output parsed by {@link CReferenceOutput}.
+ * is newer than the binary), run once per working-set size, its output parsed by {@link CReferenceOutput}. Its loops
+ * are built as a shared library too ({@link #library()}), which {@link CLoops} runs in numaslab's regions.
  * Where gcc or the source is missing, {@link #isAvailable()} is false and {@link #unavailableReason()}
  * says why; the report then has no C column.
  */
@@ -26,15 +27,22 @@ public final class CReference
 {
     /** Where the source is, relative to the repository root. */
     public static final Path SOURCE_IN_REPOSITORY = Path.of("bench", "c", "pointer_chase.c");
+    /** The shared library of the loops, in {@code bench/target}. */
+    public static final String LIBRARY_FILE_NAME = "libpointer_chase.so";
     private static final long BUILD_TIMEOUT_SECONDS = 120;
 
     private final Path binary;
     private final String unavailableReason;
+    private final Path library;
+    private final String libraryUnavailableReason;
 
-    private CReference(final Path binary, final String unavailableReason)
+    private CReference(final Path binary, final String unavailableReason, final Path library,
+        final String libraryUnavailableReason)
     {
         this.binary = binary;
         this.unavailableReason = unavailableReason;
+        this.library = library;
+        this.libraryUnavailableReason = libraryUnavailableReason;
     }
 
     /**
@@ -57,10 +65,14 @@ public final class CReference
     }
 
     /**
-     * Builds the program if needed: {@code gcc -O2 -o <bench>/target/pointer_chase <source>}.
+     * Builds the program and its loops as a shared library, each if needed (older than the source):
+     * {@code gcc -O2 -o <bench>/target/pointer_chase <source>} and
+     * {@code gcc -O2 -shared -fPIC -DPOINTER_CHASE_LIBRARY -o <bench>/target/libpointer_chase.so <source>}.
      *
      * @param source the C source, or null to {@link #findSource()}.
-     * @return the reference; not available (with the reason) when the source or gcc is missing or gcc fails.
+     * @return the reference; not available (with the reason) when the source or gcc is missing or gcc fails. The
+     *         library alone may be missing: {@link #library()} is null then, and {@link #libraryUnavailableReason()}
+     *         says why.
      */
     public static CReference prepare(final Path source)
     {
@@ -68,24 +80,39 @@ public final class CReference
         if (found == null || !Files.isRegularFile(found))
         {
             return new CReference(null, "C reference skipped: " + (found == null ? SOURCE_IN_REPOSITORY : found) +
-                " not found (run from the repository root, or pass --c-source PATH)");
+                " not found (run from the repository root, or pass --c-source PATH)", null, null);
         }
-        final Path benchDir = found.getParent().getParent();
-        final Path binary = benchDir.resolve("target").resolve("pointer_chase");
+        final Path target = found.getParent().getParent().resolve("target");
+        final Path binary = target.resolve("pointer_chase");
+        final String binaryFailure = buildIfStale(found, binary, List.of("gcc", "-O2", "-o", binary.toString(),
+            found.toString()));
+        if (binaryFailure != null)
+        {
+            return new CReference(null, "C reference skipped: " + binaryFailure, null, null);
+        }
+        final Path library = target.resolve(LIBRARY_FILE_NAME);
+        final String libraryFailure = buildIfStale(found, library, List.of("gcc", "-O2", "-shared", "-fPIC",
+            "-DPOINTER_CHASE_LIBRARY", "-o", library.toString(), found.toString()));
+        return libraryFailure == null ? new CReference(binary, null, library, null) :
+            new CReference(binary, null, null, "C's loops in numaslab's regions skipped: " + libraryFailure);
+    }
+
+    /** @return null when {@code output} is newer than the source or gcc built it; else why not. */
+    private static String buildIfStale(final Path source, final Path output, final List<String> command)
+    {
         try
         {
-            if (Files.isExecutable(binary) &&
-                Files.getLastModifiedTime(binary).compareTo(Files.getLastModifiedTime(found)) >= 0)
+            if (Files.isRegularFile(output) &&
+                Files.getLastModifiedTime(output).compareTo(Files.getLastModifiedTime(source)) >= 0)
             {
-                return new CReference(binary, null);
+                return null;
             }
-            Files.createDirectories(binary.getParent());
+            Files.createDirectories(output.getParent());
         }
         catch (final IOException ex)
         {
-            return new CReference(null, "C reference skipped: cannot prepare " + binary + ": " + ex.getMessage());
+            return "cannot prepare " + output + ": " + ex.getMessage();
         }
-        final List<String> command = List.of("gcc", "-O2", "-o", binary.toString(), found.toString());
         final Process gcc;
         try
         {
@@ -93,35 +120,32 @@ public final class CReference
         }
         catch (final IOException ex)
         {
-            return new CReference(null, "C reference skipped: gcc not found (" + ex.getMessage() +
-                "); install gcc to compare numaslab with C");
+            return "gcc not found (" + ex.getMessage() + "); install gcc to compare numaslab with C";
         }
         try
         {
-            final String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            final String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!gcc.waitFor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS))
             {
                 gcc.destroyForcibly();
-                return new CReference(null, "C reference skipped: " + String.join(" ", command) + " took over " +
-                    BUILD_TIMEOUT_SECONDS + " s");
+                return String.join(" ", command) + " took over " + BUILD_TIMEOUT_SECONDS + " s";
             }
             if (gcc.exitValue() != 0)
             {
-                return new CReference(null, "C reference skipped: " + String.join(" ", command) + " failed with exit " +
-                    gcc.exitValue() + ": " + output.strip());
+                return String.join(" ", command) + " failed with exit " + gcc.exitValue() + ": " + gccOutput.strip();
             }
+            return null;
         }
         catch (final IOException ex)
         {
-            return new CReference(null, "C reference skipped: reading gcc's output failed: " + ex.getMessage());
+            return "reading gcc's output failed: " + ex.getMessage();
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
             gcc.destroyForcibly();
-            return new CReference(null, "C reference skipped: interrupted while building");
+            return "interrupted while building";
         }
-        return new CReference(binary, null);
     }
 
     /** @return true when the program is built and can be run. */
@@ -134,6 +158,21 @@ public final class CReference
     public String unavailableReason()
     {
         return unavailableReason;
+    }
+
+    /**
+     * @return the C loops built as a shared library, for {@link CLoops}: they time C's own loops in memory Java
+     *         mapped; null when not built.
+     */
+    public Path library()
+    {
+        return library;
+    }
+
+    /** @return why {@link #library()} is null, or null when it is not. */
+    public String libraryUnavailableReason()
+    {
+        return unavailableReason != null ? unavailableReason : libraryUnavailableReason;
     }
 
     /** @return the built program, or null when not available. */

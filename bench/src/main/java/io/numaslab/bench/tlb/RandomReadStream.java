@@ -49,7 +49,7 @@ public final class RandomReadStream
             throw new IllegalArgumentException("sizeBytes must be a power of two of at least 128, got " + sizeBytes);
         }
         this.baseAddress = baseAddress;
-        this.shift = 64 - Long.numberOfTrailingZeros(sizeBytes / AccessPattern.LINE_BYTES);
+        this.shift = shiftFor(sizeBytes);
         this.state = seed | 1;
         this.multiplier = MULTIPLIER;
     }
@@ -82,6 +82,15 @@ public final class RandomReadStream
         }
         state = s;
         checksum += sum;
+    }
+
+    /**
+     * @param sizeBytes the working set, a power of two.
+     * @return how far right the generator's state is shifted to leave a line index below the working set's lines.
+     */
+    static int shiftFor(final long sizeBytes)
+    {
+        return 64 - Long.numberOfTrailingZeros(sizeBytes / AccessPattern.LINE_BYTES);
     }
 
     /** @return the sum of every long loaded; keeps the loads from being optimised away. */

@@ -142,10 +142,12 @@ public final class TlbBench
         final PmuStatus pmu = PmuProbe.probe();
         final CReference c = options.cReference() ? CReference.prepare(options.cSource()) : null;
         final String cMissing = c == null ? "C reference not run (--no-c)" : c.unavailableReason();
+        final CLoops cLoops = cMissing == null ? loadCLoops(c, notes) : null;
         AccessTimer.warmUpJit();
 
         final List<AccessMeasurement> java = new ArrayList<>();
         final List<AccessMeasurement> cFigures = new ArrayList<>();
+        final List<AccessMeasurement> cInRegions = new ArrayList<>();
         for (final long size : options.sizesBytes())
         {
             final String skip = sizeSkipReason(size, options.patterns());
@@ -157,7 +159,8 @@ public final class TlbBench
             final Map<AccessPattern, int[]> cycles = new EnumMap<>(AccessPattern.class);
             for (final PageKind kind : options.kinds())
             {
-                java.addAll(measureRegion(kind, size, node, options.patterns(), options.plan(), cycles));
+                java.addAll(measureRegion(kind, size, node, options.patterns(), options.plan(), cycles, cLoops,
+                    cInRegions));
                 if (cMissing == null)
                 {
                     try
@@ -174,20 +177,42 @@ public final class TlbBench
             }
             cycles.clear();
         }
-        final List<TlbRow> rows = combine(options, java, cFigures, cMissing);
+        final List<TlbRow> rows = combine(options, java, cFigures, cMissing, cInRegions);
         addNotes(options, rows, cpuCount, notes);
         return new TlbReport(machine, options.plan(), node, pinned ? cpu : -1, pmu, cMissing, rows, notes,
             (System.nanoTime() - start) / 1e9);
     }
 
+    /** @return C's loops to run in numaslab's regions, or null (with a note) when their library is missing. */
+    private static CLoops loadCLoops(final CReference c, final List<String> notes)
+    {
+        if (c.library() == null)
+        {
+            notes.add(c.libraryUnavailableReason());
+            return null;
+        }
+        try
+        {
+            return CLoops.load(c.library());
+        }
+        catch (final UnsatisfiedLinkError ex)
+        {
+            notes.add("C's loops in numaslab's regions skipped: " + c.library() + " did not load: " + ex.getMessage());
+            return null;
+        }
+    }
+
     /**
-     * Maps one region of the kind (fallback off) and times every pattern in it.
+     * Maps one region of the kind (fallback off) and times every pattern in it, with Java's loop and, when
+     * {@code cLoops} is there, with C's loop right after.
      *
+     * @param cInRegions where C's loop's figures in the region go.
      * @return one measurement per pattern; "not available" ones with the reason when the kind cannot be had.
      */
     private static List<AccessMeasurement> measureRegion(
         final PageKind kind, final long size, final int node, final List<AccessPattern> patterns,
-        final MeasurementPlan plan, final Map<AccessPattern, int[]> cycles)
+        final MeasurementPlan plan, final Map<AccessPattern, int[]> cycles, final CLoops cLoops,
+        final List<AccessMeasurement> cInRegions)
     {
         final List<AccessMeasurement> results = new ArrayList<>();
         final String memoryShort = kind.isHugetlb() ? null : memoryShortReason(size);
@@ -210,6 +235,12 @@ public final class TlbBench
                 }
                 final double nanos = AccessTimer.nanosPerAccess(region.address(), size, pattern, startAddress, plan);
                 results.add(AccessMeasurement.measured(kind, size, pattern, nanos, region.sizeBytes(), hugeBytes));
+                if (cLoops != null)
+                {
+                    final double cNanos = cLoops.nanosPerAccess(pattern, region.address(), size, startAddress, plan);
+                    cInRegions.add(AccessMeasurement.measured(kind, size, pattern, cNanos, region.sizeBytes(),
+                        hugeBytes));
+                }
             }
         }
         catch (final RegionMappingException ex)
@@ -227,12 +258,14 @@ public final class TlbBench
     /** Joins the Java and C figures into rows, ordered by size, pattern, kind, with the ratios. */
     static List<TlbRow> combine(
         final TlbOptions options, final List<AccessMeasurement> java, final List<AccessMeasurement> c,
-        final String cMissing)
+        final String cMissing, final List<AccessMeasurement> cInRegions)
     {
         final Map<String, AccessMeasurement> javaByKey = new HashMap<>();
         final Map<String, AccessMeasurement> cByKey = new HashMap<>();
+        final Map<String, AccessMeasurement> cInRegionByKey = new HashMap<>();
         java.forEach(m -> javaByKey.put(key(m.kind(), m.sizeBytes(), m.pattern()), m));
         c.forEach(m -> cByKey.put(key(m.kind(), m.sizeBytes(), m.pattern()), m));
+        cInRegions.forEach(m -> cInRegionByKey.put(key(m.kind(), m.sizeBytes(), m.pattern()), m));
         final List<TlbRow> rows = new ArrayList<>();
         for (final long size : options.sizesBytes())
         {
@@ -252,7 +285,8 @@ public final class TlbBench
                         cMissing != null ? cMissing : "no C figure";
                     rows.add(new TlbRow(kind, size, pattern,
                         j.nanosPerAccess(), ratio(j, javaSmall), hugeFraction(j), j.unavailableReason(),
-                        cm != null ? cm.nanosPerAccess() : Double.NaN, ratio(cm, cSmall), hugeFraction(cm), cReason));
+                        cm != null ? cm.nanosPerAccess() : Double.NaN, ratio(cm, cSmall), hugeFraction(cm), cReason,
+                        nanosOf(cInRegionByKey.get(key(kind, size, pattern)))));
                 }
             }
         }
@@ -298,9 +332,15 @@ public final class TlbBench
                 "region, so rerun it");
         }
         notes.add("random: its figure is set by how many loads the core keeps in flight, which depends on the " +
-            "loop's machine code as much as on the memory (C2's code against gcc -O2's; unrolling alone changes " +
-            "gcc's figure), so a gap there is the JIT's, not the region's; chase figures wait on one load at a " +
-            "time and compare the memory itself");
+            "loop's machine code as much as on the memory (C2's code against gcc -O2's, from the same source), so " +
+            "'numaslab / C' there is partly the JIT's; chase figures wait on one load at a time and compare the " +
+            "memory itself");
+        if (rows.stream().anyMatch(TlbRow::isRegionComparable))
+        {
+            notes.add("'C in region': C's own loop, called through JNA on numaslab's region right after Java's, so " +
+                "'region / C' compares numaslab's region with C's mapping under the same machine code: the region " +
+                "against the hardware's limit, without the JIT");
+        }
     }
 
     private static int lastAllowedCpu(final int node)
@@ -366,6 +406,11 @@ public final class TlbBench
             return Double.NaN;
         }
         return figure.nanosPerAccess() / small.nanosPerAccess();
+    }
+
+    private static double nanosOf(final AccessMeasurement figure)
+    {
+        return figure == null || !figure.isAvailable() ? Double.NaN : figure.nanosPerAccess();
     }
 
     private static double hugeFraction(final AccessMeasurement figure)

@@ -47,6 +47,25 @@ public record TlbReport(
         return new int[] {comparable, met};
     }
 
+    /**
+     * @return how many rows have both C figures (C's loop in C's mapping and in numaslab's region), and how many of
+     *         those are within 5% of each other.
+     */
+    public int[] regionTargetCounts()
+    {
+        int comparable = 0;
+        int met = 0;
+        for (final TlbRow row : rows)
+        {
+            if (row.isRegionComparable())
+            {
+                comparable++;
+                met += row.regionMeetsTarget() ? 1 : 0;
+            }
+        }
+        return new int[] {comparable, met};
+    }
+
     /** @return the report as Markdown: a header of facts, one table, the notes. */
     public String toMarkdown()
     {
@@ -61,10 +80,16 @@ public record TlbReport(
             .append('\n');
         out.append("- target, numaslab within 5% of C for the same kind, size and pattern: ")
             .append(counts[0] == 0 ? "no comparable rows" : counts[1] + " of " + counts[0] + " rows").append('\n');
+        final int[] regionCounts = regionTargetCounts();
+        if (regionCounts[0] > 0)
+        {
+            out.append("- the region alone, C's loop in numaslab's region within 5% of the same loop in C's mapping: ")
+                .append(regionCounts[1]).append(" of ").append(regionCounts[0]).append(" rows\n");
+        }
         out.append("- run time: ").append(String.format(Locale.ROOT, "%.0f s", elapsedSeconds)).append("\n\n");
         out.append("| working set | pattern | page kind | numaslab ns/access | vs 4 KiB | C ns/access | C vs 4 KiB " +
-            "| numaslab / C | within 5% of C | huge pages (numaslab / C) |\n");
-        out.append("|---|---|---|---:|---:|---:|---:|---:|---|---|\n");
+            "| numaslab / C | within 5% of C | C in region ns/access | region / C | huge pages (numaslab / C) |\n");
+        out.append("|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|\n");
         for (final TlbRow row : rows)
         {
             out.append("| ").append(HugePagePool.describeSize(row.sizeBytes()))
@@ -78,6 +103,8 @@ public record TlbReport(
                 .append(" | ").append(fixed(row.cVsSmallPages(), 2))
                 .append(" | ").append(row.isComparable() ? fixed(row.ratio(), 3) : "")
                 .append(" | ").append(row.isComparable() ? (row.meetsTarget() ? "yes" : "**no**") : "n/a")
+                .append(" | ").append(fixed(row.cLoopInRegionNsPerAccess(), 1))
+                .append(" | ").append(row.isRegionComparable() ? fixed(row.regionRatio(), 3) : "")
                 .append(" | ").append(percent(row.hugePageFraction())).append(" / ").append(percent(row.cHugePageFraction()))
                 .append(" |\n");
         }
@@ -129,6 +156,10 @@ public record TlbReport(
                 .append(", \"cUnavailableReason\": ").append(JsonText.quote(row.cUnavailableReason()))
                 .append(", \"ratio\": ").append(JsonText.number(row.ratio()))
                 .append(", \"meetsTarget\": ").append(row.isComparable() ? Boolean.toString(row.meetsTarget()) : "null")
+                .append(", \"cLoopInRegionNsPerAccess\": ").append(JsonText.number(row.cLoopInRegionNsPerAccess()))
+                .append(", \"regionRatio\": ").append(JsonText.number(row.regionRatio()))
+                .append(", \"regionMeetsTarget\": ")
+                .append(row.isRegionComparable() ? Boolean.toString(row.regionMeetsTarget()) : "null")
                 .append('}');
         }
         out.append(rows.isEmpty() ? "],\n" : "\n  ],\n");

@@ -18,11 +18,15 @@ import io.numaslab.hugepages.PageKind;
  * @param cVsSmallPages       C reference: the same ratio against C's SMALL pages.
  * @param cHugePageFraction   C reference: fraction in huge pages.
  * @param cUnavailableReason  why the C figure is missing (kind not available to C, C not run), or null.
+ * @param cLoopInRegionNsPerAccess C's own loop ({@link CLoops}) in numaslab's region: best-pass ns per access; NaN
+ *                            when not run. Against {@code cNsPerAccess} it compares the two mappings with the same
+ *                            machine code.
  */
 public record TlbRow(
     PageKind kind, long sizeBytes, AccessPattern pattern,
     double nsPerAccess, double vsSmallPages, double hugePageFraction, String unavailableReason,
-    double cNsPerAccess, double cVsSmallPages, double cHugePageFraction, String cUnavailableReason)
+    double cNsPerAccess, double cVsSmallPages, double cHugePageFraction, String cUnavailableReason,
+    double cLoopInRegionNsPerAccess)
 {
     /** How close to C numaslab's figure must be: within 5% either way. */
     public static final double TARGET_TOLERANCE = 0.05;
@@ -43,5 +47,26 @@ public record TlbRow(
     public boolean meetsTarget()
     {
         return isComparable() && Math.abs(ratio() - 1) <= TARGET_TOLERANCE;
+    }
+
+    /**
+     * @return C's loop in numaslab's region over C's loop in C's mapping (1.00: the region costs nothing; 1.10: 10%
+     *         slower); NaN without both.
+     */
+    public double regionRatio()
+    {
+        return cLoopInRegionNsPerAccess / cNsPerAccess;
+    }
+
+    /** @return true when both C figures exist, so {@link #regionMeetsTarget()} means something. */
+    public boolean isRegionComparable()
+    {
+        return !Double.isNaN(cLoopInRegionNsPerAccess) && !Double.isNaN(cNsPerAccess) && cNsPerAccess > 0;
+    }
+
+    /** @return true when C's loop in the region is within {@link #TARGET_TOLERANCE} of C's loop in C's mapping. */
+    public boolean regionMeetsTarget()
+    {
+        return isRegionComparable() && Math.abs(regionRatio() - 1) <= TARGET_TOLERANCE;
     }
 }
