@@ -4,6 +4,7 @@ import io.numaslab.numa.HugePagePool;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * The result of {@link TlbBench#run}: ns per access per (page kind, working set, pattern) for numaslab's
@@ -34,17 +35,7 @@ public record TlbReport(
     /** @return how many rows have both figures, and how many of those are within 5% of C. */
     public int[] targetCounts()
     {
-        int comparable = 0;
-        int met = 0;
-        for (final TlbRow row : rows)
-        {
-            if (row.isComparable())
-            {
-                comparable++;
-                met += row.meetsTarget() ? 1 : 0;
-            }
-        }
-        return new int[] {comparable, met};
+        return counts(TlbRow::isComparable, TlbRow::meetsTarget);
     }
 
     /**
@@ -53,17 +44,22 @@ public record TlbReport(
      */
     public int[] regionTargetCounts()
     {
-        int comparable = 0;
+        return counts(TlbRow::isRegionComparable, TlbRow::regionMeetsTarget);
+    }
+
+    private int[] counts(final Predicate<TlbRow> comparable, final Predicate<TlbRow> meets)
+    {
+        int compared = 0;
         int met = 0;
         for (final TlbRow row : rows)
         {
-            if (row.isRegionComparable())
+            if (comparable.test(row))
             {
-                comparable++;
-                met += row.regionMeetsTarget() ? 1 : 0;
+                compared++;
+                met += meets.test(row) ? 1 : 0;
             }
         }
-        return new int[] {comparable, met};
+        return new int[] {compared, met};
     }
 
     /** @return the report as Markdown: a header of facts, one table, the notes. */

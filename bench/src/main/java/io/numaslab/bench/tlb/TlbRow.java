@@ -40,13 +40,13 @@ public record TlbRow(
     /** @return true when both figures exist, so {@link #meetsTarget()} means something. */
     public boolean isComparable()
     {
-        return !Double.isNaN(nsPerAccess) && !Double.isNaN(cNsPerAccess) && cNsPerAccess > 0;
+        return bothMeasured(nsPerAccess, cNsPerAccess);
     }
 
     /** @return true when comparable and numaslab is within {@link #TARGET_TOLERANCE} of C; false otherwise. */
     public boolean meetsTarget()
     {
-        return isComparable() && Math.abs(ratio() - 1) <= TARGET_TOLERANCE;
+        return isComparable() && withinTolerance(ratio());
     }
 
     /**
@@ -61,12 +61,22 @@ public record TlbRow(
     /** @return true when both C figures exist, so {@link #regionMeetsTarget()} means something. */
     public boolean isRegionComparable()
     {
-        return !Double.isNaN(cLoopInRegionNsPerAccess) && !Double.isNaN(cNsPerAccess) && cNsPerAccess > 0;
+        return bothMeasured(cLoopInRegionNsPerAccess, cNsPerAccess);
     }
 
     /** @return true when C's loop in the region is within {@link #TARGET_TOLERANCE} of C's loop in C's mapping. */
     public boolean regionMeetsTarget()
     {
-        return isRegionComparable() && Math.abs(regionRatio() - 1) <= TARGET_TOLERANCE;
+        return isRegionComparable() && withinTolerance(regionRatio());
+    }
+
+    private static boolean bothMeasured(final double nanos, final double cNanos)
+    {
+        return !Double.isNaN(nanos) && !Double.isNaN(cNanos) && cNanos > 0;
+    }
+
+    private static boolean withinTolerance(final double ratio)
+    {
+        return Math.abs(ratio - 1) <= TARGET_TOLERANCE;
     }
 }
