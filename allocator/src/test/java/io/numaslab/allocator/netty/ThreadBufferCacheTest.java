@@ -38,6 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ThreadBufferCacheTest
 {
     private static final int SIZE = 16 * 1024;
+    /**
+     * A slot above {@link ThreadBufferCache#SMALL_RETURN_MAX_BYTES}, so it comes back through the queue of larger
+     * ones; 16 of it fit the byte bound ({@link ThreadBufferCache#MAX_BYTES}).
+     */
+    private static final int LARGE_SIZE = 32 * 1024;
 
     private NumaAllocator numa;
     private NumaByteBufAllocator alloc;
@@ -252,14 +257,21 @@ class ThreadBufferCacheTest
     @Test
     void whatOtherThreadsGiveBackIsBoundedAndFreedOnTrim() throws Exception
     {
-        // SIZE is above SMALL_RETURN_MAX_BYTES: bounded by RETURN_LARGE_BUFFERS
-        assertGivenBackAtMost(SIZE, ThreadBufferCache.RETURN_LARGE_BUFFERS);
+        // above SMALL_RETURN_MAX_BYTES: bounded by RETURN_LARGE_BUFFERS
+        assertGivenBackAtMost(LARGE_SIZE, ThreadBufferCache.RETURN_LARGE_BUFFERS);
     }
 
     @Test
     void smallBuffersFillTheWholeReturnQueue() throws Exception
     {
         assertGivenBackAtMost(1024, ThreadBufferCache.RETURN_QUEUE_CAPACITY);
+    }
+
+    @Test
+    void sixteenKibBuffersFillTheWholeReturnQueueToo() throws Exception
+    {
+        // Netty's common read buffer: a producer/consumer pair of loops passing them keeps 1024 in flight, not 64
+        assertGivenBackAtMost(SIZE, ThreadBufferCache.RETURN_QUEUE_CAPACITY);
     }
 
     @Test
@@ -270,10 +282,10 @@ class ThreadBufferCacheTest
         final List<ByteBuf> bufs = new ArrayList<>();
         for (int i = 0; i < large; i++)
         {
-            bufs.add(alloc.directBuffer(SIZE));
+            bufs.add(alloc.directBuffer(LARGE_SIZE));
         }
         onAnotherThread(() -> bufs.forEach(ByteBuf::release));
-        assertEquals(before + (long)large * SIZE, used(), "all 20 in flight back to this thread");
+        assertEquals(before + (long)large * LARGE_SIZE, used(), "all 20 in flight back to this thread");
         // Three small buffers, none released: each finds its stack empty and drains what came back. The first
         // drain fills the large class's stack (BUFFERS_PER_CLASS); the next ones free what does not fit.
         final List<ByteBuf> small = new ArrayList<>();
@@ -281,7 +293,7 @@ class ThreadBufferCacheTest
         {
             small.add(alloc.directBuffer(1024));
         }
-        assertEquals(before + (long)ThreadBufferCache.BUFFERS_PER_CLASS * SIZE + 3 * 1024, used(),
+        assertEquals(before + (long)ThreadBufferCache.BUFFERS_PER_CLASS * LARGE_SIZE + 3 * 1024, used(),
             ThreadBufferCache.BUFFERS_PER_CLASS + " large kept on their stack, the others freed");
         small.forEach(ByteBuf::release);
     }
