@@ -298,6 +298,28 @@ class ThreadBufferCacheTest
         small.forEach(ByteBuf::release);
     }
 
+    @Test
+    void buffersOfTheClassBeingTakenThatDoNotFitWaitInTheQueueRatherThanBeFreed() throws Exception
+    {
+        final int size = 64 * 1024; // the byte bound holds 8 of them, the count bound 16
+        final int count = 20;
+        final long before = used();
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            bufs.add(alloc.directBuffer(size));
+        }
+        onAnotherThread(() -> bufs.forEach(ByteBuf::release));
+        final ByteBuf again = alloc.directBuffer(size);
+        assertEquals(before + (long)count * size, used(),
+            "none freed: 8 moved to the stack and one of them handed out, 12 still in the queue");
+        assertEquals((long)(count - 1) * size, ThreadBufferCache.bytesKept(numa));
+        again.release();
+        numa.trimCurrentThreadCache();
+        assertEquals(0, ThreadBufferCache.bytesKept(numa));
+        assertEquals(before, used());
+    }
+
     private void assertGivenBackAtMost(final int sizeBytes, final int bound) throws Exception
     {
         final long before = used();
