@@ -31,8 +31,9 @@ import java.util.Objects;
  * steps of 4 MiB). Buffer objects are recycled per thread, so allocating and releasing in a steady state makes no
  * garbage (with leak detection DISABLED; at SIMPLE, one buffer in 128 carries a tracker). A released buffer goes
  * back with its memory to the thread that allocated it (at once, or through that thread's queue when released on
- * another), which keeps a few per size class and at most 512 KiB for its next buffers of those classes: then
- * allocate + release frees and allocates nothing below. Kept memory counts as used ({@link #keptBufferBytes()}) and
+ * another), which keeps a few per size class and at most 512 KiB for its next buffers of those classes, plus what
+ * other threads gave back and it has not taken yet (at most 16 MiB of slots up to 16 KiB and 4 MiB of larger ones):
+ * then allocate + release frees and allocates nothing below. Kept memory counts as used ({@link #keptBufferBytes()}) and
  * goes back through the NumaAllocator's trims (explicit, idle, on rebinding, and when the thread ends). Virtual
  * threads keep none, nor does an allocator that zeroes freed memory.
  * <p>

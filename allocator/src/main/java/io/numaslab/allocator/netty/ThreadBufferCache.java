@@ -76,8 +76,8 @@ final class ThreadBufferCache
     /**
      * The largest slot that comes back through the queue of {@link #RETURN_QUEUE_CAPACITY}: 16 KiB, Netty's common
      * read buffer. At 4 KiB, 16 KiB buffers shared the queue of 64 and {@code crossThreadBatch} (1024 buffers in
-     * flight) took 27.7 ns per buffer against 20.2 ns through a queue of 1024, and 23.7 through one of 512 (medians of
-     * 4-5 interleaved forks each).
+     * flight) took 28.2 ns per buffer against 21.9 ns through this queue (medians of 4 interleaved forks a side; in an
+     * earlier run with every larger slot through a queue of 512 or 1024, 23.7 and 20.2 ns against 27.7).
      */
     static final int SMALL_RETURN_MAX_BYTES = 16 * 1024;
     /** Most larger buffers in flight back to a thread: 64 of 64 KiB are 4 MiB. */
@@ -375,8 +375,9 @@ final class ThreadBufferCache
      * drain moves it then; freed, its memory would go back to the allocator only to be allocated again at once. With
      * 16 buffers per class and 512 KiB, this is what happens to 64 KiB buffers past the eighth: freeing them took
      * {@code crossThreadBatch} at 64 KiB from 27 ns (8 per class) to 72-77 ns per buffer, 31 ns with this. Buffers
-     * of other classes that do not fit are still freed, so a thread that has stopped taking some class never leaves
-     * them waiting in its queue.
+     * of other classes that do not fit, or of this class while its stack is empty, are still freed. What a drain
+     * leaves (this buffer, and any behind it) waits for the next drain, when a stack of this thread runs empty, or
+     * for a trim; it counts as kept meanwhile, as everything in the queue does.
      *
      * @param takingClass the class whose empty stack made this thread drain; -1 for none.
      */
