@@ -18,8 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * {@code numaslab bench}: runs the JMH suite side by side (numaslab, Netty's allocators, malloc) with
@@ -31,6 +34,10 @@ import java.util.List;
  */
 public final class BenchRunner
 {
+    /** Result files the index names with a description of its own (README.md is the index). */
+    static final Set<String> LISTED_RESULT_FILES =
+        Set.of("README.md", "c1000k.md", "c1000k-rate.md", "c1000k-vm.md", "tlb.md", "locality.md");
+
     /** Benchmarks run by default: the allocator suites (the TLB suite has its own command, {@code numaslab tlb}). */
     public static final String DEFAULT_INCLUDE = "io\\.numaslab\\.bench\\.(jmh|netty)\\..*Benchmark.*";
 
@@ -122,9 +129,43 @@ public final class BenchRunner
             .append("- `c1000k-vm.md`, `c1000k-vm.json`: 1,000,000 connections in the 2-node VM (command inside)\n")
             .append("- `tlb.md`, `tlb.json`: page size and TLB, against C (`./numaslab tlb --quick`)\n")
             .append("- `locality.md`: local vs remote node access (`./numaslab locality`)\n");
+        for (final String line : otherResultFiles(resultsDir, LISTED_RESULT_FILES))
+        {
+            md.append(line).append('\n');
+        }
         Files.writeString(resultsDir.resolve("README.md"), md.toString());
         System.out.println();
         System.out.print(md);
         System.out.println("written: " + resultsDir.resolve("README.md") + ", jmh.json and one PNG per benchmark");
+    }
+
+    /**
+     * Lists the Markdown results in the directory that the fixed list above does not name: runs made by hand (side by
+     * side A/B runs, the large TLB working sets, floors), each by its first heading, so that the index finds them.
+     *
+     * @param resultsDir the results directory.
+     * @param listed     file names already listed, and README.md.
+     * @return one Markdown list line per other {@code .md} file, in name order.
+     * @throws IOException if the directory or a file cannot be read.
+     */
+    static List<String> otherResultFiles(final Path resultsDir, final Set<String> listed) throws IOException
+    {
+        final List<Path> files;
+        try (Stream<Path> all = Files.list(resultsDir))
+        {
+            files = all.filter(f -> f.getFileName().toString().endsWith(".md") &&
+                !listed.contains(f.getFileName().toString())).sorted().toList();
+        }
+        final List<String> lines = new ArrayList<>();
+        for (final Path file : files)
+        {
+            final String title;
+            try (Stream<String> text = Files.lines(file))
+            {
+                title = text.filter(l -> l.startsWith("# ")).findFirst().map(l -> l.substring(2).strip()).orElse("");
+            }
+            lines.add("- `" + file.getFileName() + "`" + (title.isEmpty() ? "" : ": " + title) + " (command inside)");
+        }
+        return lines;
     }
 }
