@@ -216,9 +216,9 @@ final class ThreadBufferCache
             }
             if (!noSmall)
             {
-                drainReturned(returnedSmall, BUFFERS_PER_CLASS, true, classIndex, null);
+                drainReturned(returnedSmall, BUFFERS_PER_CLASS, classIndex, null);
             }
-            drainReturned(returnedLarge, BUFFERS_PER_CLASS, true, classIndex, null);
+            drainReturned(returnedLarge, BUFFERS_PER_CLASS, classIndex, null);
             n = (int)state[COUNTS_INDEX + classIndex];
             if (n == 0)
             {
@@ -321,12 +321,18 @@ final class ThreadBufferCache
         }
     }
 
+    /** @return whether a slot of that many bytes would take the stacks past {@link #MAX_BYTES}. */
+    private boolean noRoomFor(final int slotBytes)
+    {
+        return ownerState[BYTES_INDEX] + slotBytes > MAX_BYTES;
+    }
+
     private boolean push(final NumaByteBuf buf, final int classIndex)
     {
         final long[] state = ownerState;
         final int n = (int)state[COUNTS_INDEX + classIndex];
         final int size = SizeClasses.sizeOfClass(classIndex);
-        if (n == BUFFERS_PER_CLASS || state[BYTES_INDEX] + size > MAX_BYTES)
+        if (n == BUFFERS_PER_CLASS || noRoomFor(size))
         {
             return false;
         }
@@ -379,12 +385,12 @@ final class ThreadBufferCache
      * leaves (this buffer, and any behind it) waits for the next drain, when a stack of this thread runs empty, or
      * for a trim; it counts as kept meanwhile, as everything in the queue does.
      *
-     * @param takingClass the class whose empty stack made this thread drain; -1 for none.
+     * @param takingClass the class whose empty stack made this thread drain; -1 to keep nothing and free all.
      */
-    private void drainReturned(final MpscArrayQueue<NumaByteBuf> returned, final int max, final boolean keep,
-        final int takingClass, final Map<NumaAllocator, Boolean> freedInto)
+    private void drainReturned(final MpscArrayQueue<NumaByteBuf> returned, final int max, final int takingClass,
+        final Map<NumaAllocator, Boolean> freedInto)
     {
-        final long[] state = ownerState;
+        final boolean keep = takingClass >= 0;
         NumaByteBuf buf;
         for (int k = 0; k < max && (buf = returned.relaxedPeek()) != null; k++)
         {
@@ -392,8 +398,8 @@ final class ThreadBufferCache
             final NumaAllocator bufMemory = buf.memory();
             final boolean keepable = keep && buf.allocatedAt() == epoch && bufMemory == memory &&
                 !bufMemory.isClosed();
-            if (keepable && classIndex == takingClass && state[COUNTS_INDEX + classIndex] > 0 &&
-                state[BYTES_INDEX] + SizeClasses.sizeOfClass(classIndex) > MAX_BYTES)
+            if (keepable && classIndex == takingClass && ownerState[COUNTS_INDEX + classIndex] > 0 &&
+                noRoomFor(SizeClasses.sizeOfClass(classIndex)))
             {
                 return;
             }
@@ -421,7 +427,7 @@ final class ThreadBufferCache
         boolean freed = false;
         while (!returned.isEmpty())
         {
-            drainReturned(returned, RETURN_QUEUE_CAPACITY, false, -1, freedInto);
+            drainReturned(returned, RETURN_QUEUE_CAPACITY, -1, freedInto);
             freed = true;
         }
         return freed;
