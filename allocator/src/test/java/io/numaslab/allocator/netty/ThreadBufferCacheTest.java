@@ -279,12 +279,7 @@ class ThreadBufferCacheTest
     {
         final long before = used();
         final int large = 20;
-        final List<ByteBuf> bufs = new ArrayList<>();
-        for (int i = 0; i < large; i++)
-        {
-            bufs.add(alloc.directBuffer(LARGE_SIZE));
-        }
-        onAnotherThread(() -> bufs.forEach(ByteBuf::release));
+        allocateHereReleaseElsewhere(LARGE_SIZE, large);
         assertEquals(before + (long)large * LARGE_SIZE, used(), "all 20 in flight back to this thread");
         // Three small buffers, none released: each finds its stack empty and drains what came back. The first
         // drain fills the large class's stack (BUFFERS_PER_CLASS); the next ones free what does not fit.
@@ -304,12 +299,7 @@ class ThreadBufferCacheTest
         final int size = 64 * 1024; // the byte bound holds 8 of them, the count bound 16
         final int count = 20;
         final long before = used();
-        final List<ByteBuf> bufs = new ArrayList<>();
-        for (int i = 0; i < count; i++)
-        {
-            bufs.add(alloc.directBuffer(size));
-        }
-        onAnotherThread(() -> bufs.forEach(ByteBuf::release));
+        allocateHereReleaseElsewhere(size, count);
         final ByteBuf again = alloc.directBuffer(size);
         assertEquals(before + (long)count * size, used(),
             "none freed: 8 moved to the stack and one of them handed out, 12 still in the queue");
@@ -318,6 +308,17 @@ class ThreadBufferCacheTest
         numa.trimCurrentThreadCache();
         assertEquals(0, ThreadBufferCache.bytesKept(numa));
         assertEquals(before, used());
+    }
+
+    /** Allocates {@code count} buffers on this thread and releases them all on another, which gives them back here. */
+    private void allocateHereReleaseElsewhere(final int sizeBytes, final int count) throws Exception
+    {
+        final List<ByteBuf> bufs = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            bufs.add(alloc.directBuffer(sizeBytes));
+        }
+        onAnotherThread(() -> bufs.forEach(ByteBuf::release));
     }
 
     private void assertGivenBackAtMost(final int sizeBytes, final int bound) throws Exception
