@@ -20,7 +20,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -34,9 +38,11 @@ import java.util.stream.Stream;
  */
 public final class BenchRunner
 {
-    /** Result files the index names with a description of its own (README.md is the index). */
-    static final Set<String> LISTED_RESULT_FILES =
-        Set.of("README.md", "c1000k.md", "c1000k-rate.md", "c1000k-vm.md", "tlb.md", "locality.md");
+    /**
+     * The results the other commands write, by their Markdown file, with the index's line for each; every other
+     * Markdown file there is listed by its title ({@link #otherResultFiles}).
+     */
+    static final Map<String, String> NAMED_RESULT_FILES = namedResultFiles();
 
     /** Benchmarks run by default: the allocator suites (the TLB suite has its own command, {@code numaslab tlb}). */
     public static final String DEFAULT_INCLUDE = "io\\.numaslab\\.bench\\.(jmh|netty)\\..*Benchmark.*";
@@ -123,13 +129,11 @@ public final class BenchRunner
             .append("200,000 allocations of the size mix with 5,000 live at a time, then all released ")
             .append("(`io.numaslab.bench.jmh.MemoryAfterChurn`):\n\n")
             .append(io.numaslab.bench.jmh.MemoryAfterChurn.run()).append('\n');
-        md.append("## Other results\n\n")
-            .append("- `c1000k.md`, `c1000k.json`: the many-connection run (`./numaslab c1000k`)\n")
-            .append("- `c1000k-rate.md`: the same at 19,000 connections offered 200,000 messages/s (`--rate 10.5`)\n")
-            .append("- `c1000k-vm.md`, `c1000k-vm.json`: 1,000,000 connections in the 2-node VM (command inside)\n")
-            .append("- `tlb.md`, `tlb.json`: page size and TLB, against C (`./numaslab tlb --quick`)\n")
-            .append("- `locality.md`: local vs remote node access (`./numaslab locality`)\n");
-        for (final String line : otherResultFiles(resultsDir, LISTED_RESULT_FILES))
+        md.append("## Other results\n\n");
+        NAMED_RESULT_FILES.values().forEach(line -> md.append(line).append('\n'));
+        final Set<String> notOthers = new HashSet<>(NAMED_RESULT_FILES.keySet());
+        notOthers.add("README.md");
+        for (final String line : otherResultFiles(resultsDir, notOthers))
         {
             md.append(line).append('\n');
         }
@@ -139,12 +143,25 @@ public final class BenchRunner
         System.out.println("written: " + resultsDir.resolve("README.md") + ", jmh.json and one PNG per benchmark");
     }
 
+    private static Map<String, String> namedResultFiles()
+    {
+        final Map<String, String> lines = new LinkedHashMap<>();
+        lines.put("c1000k.md", "- `c1000k.md`, `c1000k.json`: the many-connection run (`./numaslab c1000k`)");
+        lines.put("c1000k-rate.md",
+            "- `c1000k-rate.md`: the same at 19,000 connections offered 200,000 messages/s (`--rate 10.5`)");
+        lines.put("c1000k-vm.md",
+            "- `c1000k-vm.md`, `c1000k-vm.json`: 1,000,000 connections in the 2-node VM (command inside)");
+        lines.put("tlb.md", "- `tlb.md`, `tlb.json`: page size and TLB, against C (`./numaslab tlb --quick`)");
+        lines.put("locality.md", "- `locality.md`: local vs remote node access (`./numaslab locality`)");
+        return Collections.unmodifiableMap(lines);
+    }
+
     /**
-     * Lists the Markdown results in the directory that the fixed list above does not name: runs made by hand (side by
+     * Lists the Markdown results in the directory that {@link #NAMED_RESULT_FILES} does not name: runs made by hand (side by
      * side A/B runs, the large TLB working sets, floors), each by its first heading, so that the index finds them.
      *
      * @param resultsDir the results directory.
-     * @param listed     file names already listed, and README.md.
+     * @param listed     file names not to list: the named ones, and README.md.
      * @return one Markdown list line per other {@code .md} file, in name order.
      * @throws IOException if the directory or a file cannot be read.
      */
