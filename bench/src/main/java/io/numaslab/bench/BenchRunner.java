@@ -44,6 +44,13 @@ public final class BenchRunner
      */
     static final Map<String, String> NAMED_RESULT_FILES = namedResultFiles();
 
+    /** What {@code numaslab bench --help} prints. */
+    static final String USAGE = String.join(System.lineSeparator(),
+        "usage: numaslab bench [--quick] [--only REGEX] [--results DIR]",
+        "  --quick         2 warm-up and 3 measured iterations of 1 s per benchmark (default 3 and 5), one fork",
+        "  --only REGEX    the benchmarks whose names match (default: the allocator suites, jmh and netty)",
+        "  --results DIR   where the tables, jmh.json and the charts go (default bench/results)");
+
     /** Benchmarks run by default: the allocator suites (the TLB suite has its own command, {@code numaslab tlb}). */
     public static final String DEFAULT_INCLUDE = "io\\.numaslab\\.bench\\.(jmh|netty)\\..*Benchmark.*";
 
@@ -68,6 +75,10 @@ public final class BenchRunner
             final boolean hasValue = i + 1 < args.length;
             switch (args[i])
             {
+                case "--help":
+                case "-h":
+                    System.out.println(USAGE);
+                    return;
                 case "--quick":
                     quick = true;
                     break;

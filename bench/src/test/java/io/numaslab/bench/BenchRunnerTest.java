@@ -14,6 +14,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchRunnerTest
 {
+    /** --help prints the usage and runs nothing: before, it was refused as an unknown option. */
+    @Test
+    void helpPrintsTheUsageAndWritesNoResults(@TempDir final Path dir) throws Exception
+    {
+        final java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        final java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try
+        {
+            BenchRunner.main(new String[] {"--results", dir.toString(), "--help"});
+        }
+        finally
+        {
+            System.setOut(out);
+        }
+        final String usage = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        for (final String option : List.of("--quick", "--only REGEX", "--results DIR"))
+        {
+            assertTrue(usage.contains(option), usage);
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            assertEquals(0, files.count(), "--help wrote results");
+        }
+    }
+
     @Test
     void theIndexListsEveryOtherMarkdownResultByItsTitle(@TempDir final Path dir) throws IOException
     {

@@ -42,8 +42,30 @@ public final class ManyConnectionsRun
     private static final String OPTIONS = "--connections N, --seconds S, --allocators numaslab,pooled,adaptive, " +
         "--per-generator N, --connect-seconds S, --rate R, --results DIR, --name NAME";
 
+    /** What {@code numaslab c1000k --help} prints. */
+    static final String USAGE = String.join(System.lineSeparator(),
+        "usage: numaslab c1000k [--connections N] [--seconds S] [--allocators numaslab,pooled,adaptive]",
+        "                       [--per-generator N] [--connect-seconds S] [--rate R] [--results DIR] [--name NAME]",
+        "  --connections N      connections to hold (default 50000); capped by the file descriptor limit, with a note",
+        "  --seconds S          seconds of measured load (default 15; 0: none, memory only)",
+        "  --allocators LIST    the server allocators, run one after another (default numaslab,pooled,adaptive)",
+        "  --per-generator N    client ends per load generator JVM at most (default: as the file limit allows)",
+        "  --connect-seconds S  time limit of the connect phase (default 60 + 1 per 1000 connections)",
+        "  --rate R             messages per connection per second (default 0.2: 20% of the connections each second)",
+        "  --results DIR        where NAME.md and NAME.json go (default bench/results)",
+        "  --name NAME          the results' file name (default c1000k)");
+
     private ManyConnectionsRun()
     {
+    }
+
+    /**
+     * @param args the command's options.
+     * @return whether they ask for the usage ({@code --help} or {@code -h} anywhere), which then is all that runs.
+     */
+    static boolean wantsHelp(final String[] args)
+    {
+        return java.util.Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"));
     }
 
     /**
@@ -62,6 +84,11 @@ public final class ManyConnectionsRun
         final String home = System.getProperty("numaslab.home");
         Path results = home != null ? Paths.get(home, "bench", "results") : Paths.get("bench", "results");
         String name = "c1000k";
+        if (wantsHelp(args))
+        {
+            System.out.println(USAGE);
+            return;
+        }
         for (int i = 0; i < args.length; i++)
         {
             final String option = args[i];

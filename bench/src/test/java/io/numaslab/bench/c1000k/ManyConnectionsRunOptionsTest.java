@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -21,6 +22,20 @@ class ManyConnectionsRunOptionsTest
         assertMessage("unknown allocator 'foo'", new String[] {"--allocators", "numaslab,foo"});
         assertMessage("--connect-seconds must be at least 1", new String[] {"--connect-seconds", "0"});
         assertMessage("--rate above 0", new String[] {"--rate", "0"});
+    }
+
+    /** --help anywhere asks for the usage alone, and the usage names every option the parser takes. */
+    @Test
+    void helpIsRecognisedAnywhereAndTheUsageNamesEveryOption()
+    {
+        assertTrue(ManyConnectionsRun.wantsHelp(new String[] {"--help"}));
+        assertTrue(ManyConnectionsRun.wantsHelp(new String[] {"--connections", "10", "-h"}));
+        assertFalse(ManyConnectionsRun.wantsHelp(new String[] {"--connections", "10"}));
+        for (final String option : List.of("--connections", "--seconds", "--allocators", "--per-generator",
+            "--connect-seconds", "--rate", "--results", "--name"))
+        {
+            assertTrue(ManyConnectionsRun.USAGE.contains(System.lineSeparator() + "  " + option + " "), option);
+        }
     }
 
     @Test
