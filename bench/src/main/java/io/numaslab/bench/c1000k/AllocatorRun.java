@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -147,13 +148,21 @@ final class AllocatorRun
                 }
             }
             final double acceptSeconds = awaitAccepted(server, clientEnds, limits);
+            CpuTimes.Share cpu = CpuTimes.Share.UNKNOWN;
             if (seconds > 0)
             {
                 for (final ChildJvm generator : generators)
                 {
                     generator.send("LOAD");
                 }
-                Thread.sleep((1 + seconds) * 1000L);
+                Thread.sleep(1000L); // the generators' ramp-up, not measured
+                final Optional<CpuTimes> loadStart = CpuTimes.read();
+                Thread.sleep(seconds * 1000L);
+                final Optional<CpuTimes> loadEnd = CpuTimes.read();
+                if (loadStart.isPresent() && loadEnd.isPresent())
+                {
+                    cpu = loadStart.get().until(loadEnd.get());
+                }
             }
             server.send("MEASURE");
             final Replies.Measured measured = Replies.Measured.fromLine(server.expect("MEASURED", REPLY_SECONDS));
@@ -198,18 +207,19 @@ final class AllocatorRun
                 latency.getValueAtPercentile(99) / 1000.0, measured.rssBytes(), held == 0 ? 0 : (measured.rssBytes() - measured.rssBeforeBytes()) / held, direct,
                 held == 0 || direct < 0 ? -1 : direct / held,
                 held == 0 || direct < 0 || directBefore < 0 ? -1 : (direct - directBefore) / held,
-                measured.perNodeUsedBytes(), String.join("; ", limits));
+                measured.perNodeUsedBytes(), cpu, String.join("; ", limits));
         }
         catch (final IOException | RuntimeException ex)
         {
             System.out.println("  the run failed: " + ex.getMessage());
             return new RunResult(allocator, "?", connections, 0, count, 0, -1, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(),
-                "the run failed: " + ex.getMessage());
+                CpuTimes.Share.UNKNOWN, "the run failed: " + ex.getMessage());
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            return new RunResult(allocator, "?", connections, 0, count, 0, -1, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(), "interrupted");
+            return new RunResult(allocator, "?", connections, 0, count, 0, -1, -1, 0, 0, 0, 0, 0, -1, -1, Map.of(), CpuTimes.Share.UNKNOWN,
+                "interrupted");
         }
         finally
         {

@@ -11,21 +11,25 @@ final class Report
     {
     }
 
-    /**
-     * @param runs         one result per allocator.
-     * @param args         the options the run was given.
-     * @param connections  the connections asked for.
-     * @param seconds      seconds of measured load.
-     * @param limitsInEffect the limits in effect (file descriptors, ports, memory).
-     * @param totalSeconds how long the whole run took.
-     * @return the report.
-     */
+    /** Idle time below which a run's CPUs count as saturated: the machine, not the rate asked for, set its pace. */
+    static final double SATURATED_IDLE_PERCENT = 10;
+
     /** @return the most connections any run held (what the offered rate applies to), or those asked if none ran. */
     private static int held(final List<RunResult> runs, final int asked)
     {
         return runs.stream().mapToInt(RunResult::connectionsHeld).max().orElse(asked);
     }
 
+    /**
+     * @param runs         one result per allocator.
+     * @param args         the options the run was given.
+     * @param connections  the connections asked for.
+     * @param seconds      seconds of measured load.
+     * @param rate         messages per connection per second.
+     * @param limitsInEffect the limits in effect (file descriptors, ports, memory).
+     * @param totalSeconds how long the whole run took.
+     * @return the report.
+     */
     static String markdown(final List<RunResult> runs, final String args, final int connections, final int seconds,
         final double rate, final String limitsInEffect, final double totalSeconds)
     {
@@ -42,7 +46,10 @@ final class Report
             "`usedDirectMemory()` (its chunks), numaslab's mapped regions (JMX `ReservedBytes`); what numaslab has " +
             "handed out is its use per node. Held per connection divides all of it by the connections, so with few " +
             "connections it is mostly the chunks each allocator takes before the first one; growth per connection " +
-            "divides only what it took after (it moves in whole chunks: 2 MiB for numaslab, 4 MiB for Netty's).%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
+            "divides only what it took after (it moves in whole chunks: 2 MiB for numaslab, 4 MiB for Netty's). " +
+            "CPU during the load is the whole machine's time (server, load generators and kernel) from /proc/stat, " +
+            "in percent of all CPUs: user code, the kernel (system calls, interrupts, softirqs: on loopback, the " +
+            "TCP path of every request and echo), idle.%n%n", args.isEmpty() ? "" : " " + args, java.time.LocalDate.now(), totalSeconds,
             connections, seconds <= 0 ? "no load (--seconds 0);" : rate == ManyConnectionsRun.SENDERS_PER_SECOND ?
             "for " + seconds + " s 20% of the connections send a 64-byte message each second, which the server echoes;" :
             String.format(Locale.ROOT, "for %d s each connection sends %.3g 64-byte messages a second (%.0f in all " +
@@ -59,22 +66,23 @@ final class Report
         out.append("| allocator | transport | connections held (server) | load generators | connect (s) | messages/s " +
             "answered | sent | " +
             "p50 (µs) | p99 (µs) | server RSS (MiB) | server RSS growth per connection (B) | direct memory held per connection (B) | " +
-            "direct memory growth per connection (B) | numaslab used per node (MiB) | limit hit |\n");
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+            "direct memory growth per connection (B) | numaslab used per node (MiB) | CPU during the load: user / kernel / " +
+            "idle (%) | limit hit |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
         for (final RunResult r : runs)
         {
             final StringBuilder nodes = new StringBuilder();
             r.perNodeUsedBytes().forEach((n, b) -> nodes.append(nodes.length() > 0 ? ", " : "").append("node ")
                 .append(n).append(": ").append(String.format(Locale.ROOT, "%.1f", b / 1048576.0)));
             final boolean loaded = r.messagesPerSecond() >= 0;
-            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %s | %d | %d | %d | %d | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %s | %s | %s | %s | %d | %d | %d | %d | %s | %s | %s |%n",
                 r.allocator(), r.transport(), r.connectionsHeld(), r.generators(), r.connectSeconds(),
                 loaded ? String.format(Locale.ROOT, "%.0f", r.messagesPerSecond()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.sentPerSecond()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.p50Micros()) : "-",
                 loaded ? String.format(Locale.ROOT, "%.0f", r.p99Micros()) : "-", r.rssBytes() >> 20, r.rssPerConnectionBytes(),
                 r.directPerConnectionBytes(), r.directGrowthPerConnectionBytes(), nodes.length() == 0 ? "" : nodes,
-                shortLimit(r.limit())));
+                r.cpu().describe(), shortLimit(r.limit())));
         }
         final java.util.Set<String> limits = new java.util.LinkedHashSet<>();
         runs.stream().map(RunResult::limit).filter(l -> !l.isEmpty()).forEach(limits::add);
@@ -82,6 +90,15 @@ final class Report
         {
             out.append("\nLimits hit:\n");
             limits.forEach(l -> out.append("- ").append(l).append('\n'));
+        }
+        final List<String> saturated = runs.stream().filter(r -> r.cpu().known() && r.cpu().idlePercent() < SATURATED_IDLE_PERCENT)
+            .map(r -> String.format(Locale.ROOT, "%s (%.0f messages/s: idle %.0f%%, kernel %.0f%%, user %.0f%%)",
+                r.allocator(), r.messagesPerSecond(), r.cpu().idlePercent(), r.cpu().kernelPercent(), r.cpu().userPercent()))
+            .toList();
+        if (!saturated.isEmpty())
+        {
+            out.append("\nThe CPUs were saturated during the load of ").append(String.join(", ", saturated))
+                .append(": the machine, not the rate asked for, set the messages per second.\n");
         }
         final Optional<RunResult> numaslab = runs.stream().filter(r -> r.allocator().equals("numaslab")).findFirst();
         if (numaslab.isPresent() && numaslab.get().connectionsHeld() > 0)

@@ -26,13 +26,15 @@ import java.util.Map;
  * @param directGrowthPerConnectionBytes its growth from before the first connection, per connection held; -1 if the
  *                               allocator does not say.
  * @param perNodeUsedBytes       bytes used per NUMA node (numaslab's JMX), empty for other allocators.
+ * @param cpu                    how the machine's CPU time was shared during the measured load (every process's,
+ *                               not only the server's); {@link CpuTimes.Share#UNKNOWN} if no load or not Linux.
  * @param limit                  what stopped it short, or "" if nothing did.
  */
 public record RunResult(String allocator, String transport, int connectionsAsked, int connectionsHeld,
     int generators, double connectSeconds, double messagesPerSecond, double sentPerSecond, double p50Micros,
     double p99Micros, long rssBytes,
     long rssPerConnectionBytes, long directBytes, long directPerConnectionBytes, long directGrowthPerConnectionBytes,
-    Map<Integer, Long> perNodeUsedBytes, String limit)
+    Map<Integer, Long> perNodeUsedBytes, CpuTimes.Share cpu, String limit)
 {
     /**
      * @param asked the connections the user asked for.
@@ -44,7 +46,7 @@ public record RunResult(String allocator, String transport, int connectionsAsked
         return new RunResult(allocator, transport, asked, connectionsHeld, generators, connectSeconds, messagesPerSecond,
             sentPerSecond, p50Micros,
             p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, directGrowthPerConnectionBytes,
-            perNodeUsedBytes, why);
+            perNodeUsedBytes, cpu, why);
     }
 
     /** @return this result as one line of JSON. */
@@ -58,11 +60,11 @@ public record RunResult(String allocator, String transport, int connectionsAsked
             "\"p50Micros\":%.1f," +
             "\"p99Micros\":%.1f,\"rssBytes\":%d,\"rssPerConnectionBytes\":%d,\"directBytes\":%d," +
             "\"directPerConnectionBytes\":%d,\"directGrowthPerConnectionBytes\":%d,\"perNodeUsedBytes\":%s," +
-            "\"limit\":\"%s\"}",
+            "\"cpu\":%s,\"limit\":\"%s\"}",
             allocator, transport, connectionsAsked, connectionsHeld, generators, connectSeconds, messagesPerSecond,
             sentPerSecond, p50Micros,
             p99Micros, rssBytes, rssPerConnectionBytes, directBytes, directPerConnectionBytes, directGrowthPerConnectionBytes,
-            nodes,
+            nodes, cpu.known() ? cpu.toJson() : "null",
             limit.replace("\\", "\\\\").replace("\"", "'"));
     }
 }
