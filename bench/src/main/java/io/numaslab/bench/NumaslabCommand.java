@@ -130,10 +130,12 @@ public final class NumaslabCommand
         out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
         out.println("  bench [--quick] [--only REGEX] [--results DIR]");
         out.println("                 the JMH suite side by side; tables, JSON and charts in bench/results/");
+        out.println("                 bench --help says what each option does");
         out.println("  c1000k [--connections N] [--seconds S] [--allocators numaslab,pooled,adaptive]");
         out.println("         [--per-generator N] [--connect-seconds S] [--rate R] [--results DIR] [--name NAME]");
         out.println("                 many connections on loopback: a server JVM per allocator, client ends in load");
         out.println("                 generator JVMs; numaslab vs Netty's allocators; bench/results/c1000k.md");
+        out.println("                 c1000k --help says what each option does and its default");
         out.println("  tlb [--quick] [options]");
         out.println("                 pointer chase and random reads per page kind and working set, against C;");
         out.println("                 tlb --help lists the options");
