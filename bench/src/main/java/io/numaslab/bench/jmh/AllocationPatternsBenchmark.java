@@ -2,6 +2,7 @@ package io.numaslab.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.numaslab.allocator.NumaAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,9 +22,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Allocation patterns beyond one pair, through the ByteBufAllocator API, side by side: 1000 buffers live at once
- * then all released; a random size mix taken from a server-like histogram; and that mix on 2 threads at once.
- * Scores are per buffer (allocate + release).
+ * Allocation patterns beyond one pair, side by side: 1000 buffers live at once then all released; a random size mix
+ * taken from a server-like histogram; and that mix on 2 threads at once. Scores are per buffer (allocate +
+ * release). The ByteBufAllocators (numaslab's, Netty's pooled and adaptive, unpooled direct buffers) run each
+ * pattern through {@code directBuffer} and {@code release}; two raw contenders run the same pattern on addresses:
+ * {@code numaslabRaw}, {@link NumaAllocator#allocate(int)} and {@link NumaAllocator#free(long)}, and {@code malloc},
+ * {@code Unsafe.allocateMemory} and {@code freeMemory}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -38,21 +42,110 @@ public class AllocationPatternsBenchmark
     @State(Scope.Benchmark)
     public static class Allocator
     {
-        @Param({"numaslab", "pooled", "adaptive", "unpooled"})
+        @Param({"numaslab", "numaslabRaw", "pooled", "adaptive", "unpooled", "malloc"})
         String allocator;
 
+        /** The ByteBufAllocator under test; null for a raw contender. */
         ByteBufAllocator alloc;
+        /** The raw contender under test; null for a ByteBufAllocator. One per fork, so its calls stay monomorphic. */
+        RawMemory raw;
 
         @Setup(Level.Trial)
-        public void setUp()
+        public void setUp() throws ReflectiveOperationException
         {
-            alloc = BenchAllocators.create(allocator);
+            switch (allocator)
+            {
+                case "numaslabRaw":
+                    raw = new NumaslabRaw(NumaAllocator.builder().jmx(false).build());
+                    break;
+                case "malloc":
+                    raw = new Malloc();
+                    break;
+                default:
+                    alloc = BenchAllocators.create(allocator);
+            }
         }
 
         @TearDown(Level.Trial)
         public void tearDown()
         {
-            BenchAllocators.close(alloc);
+            if (raw != null)
+            {
+                raw.close();
+            }
+            else
+            {
+                BenchAllocators.close(alloc);
+            }
+        }
+    }
+
+    /** Memory by address: numaslab's raw API or malloc. */
+    interface RawMemory
+    {
+        long allocate(int sizeBytes);
+
+        void free(long address);
+
+        void close();
+    }
+
+    /** numaslab's raw API: allocate and free from the calling thread's cache and node arena. */
+    static final class NumaslabRaw implements RawMemory
+    {
+        private final NumaAllocator allocator;
+
+        NumaslabRaw(final NumaAllocator allocator)
+        {
+            this.allocator = allocator;
+        }
+
+        @Override
+        public long allocate(final int sizeBytes)
+        {
+            return allocator.allocate(sizeBytes);
+        }
+
+        @Override
+        public void free(final long address)
+        {
+            allocator.free(address);
+        }
+
+        @Override
+        public void close()
+        {
+            allocator.close();
+        }
+    }
+
+    /** The C library's malloc and free, through {@code Unsafe.allocateMemory} and {@code freeMemory}. */
+    static final class Malloc implements RawMemory
+    {
+        private final sun.misc.Unsafe unsafe;
+
+        Malloc() throws ReflectiveOperationException
+        {
+            final java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            unsafe = (sun.misc.Unsafe)f.get(null);
+        }
+
+        @Override
+        public long allocate(final int sizeBytes)
+        {
+            return unsafe.allocateMemory(sizeBytes);
+        }
+
+        @Override
+        public void free(final long address)
+        {
+            unsafe.freeMemory(address);
+        }
+
+        @Override
+        public void close()
+        {
         }
     }
 
@@ -61,6 +154,7 @@ public class AllocationPatternsBenchmark
     public static class Local
     {
         final ByteBuf[] live = new ByteBuf[LIVE];
+        final long[] liveAddresses = new long[LIVE];
         final int[] mix = BenchAllocators.sizeMix(4096, Thread.currentThread().getId());
         int next;
 
@@ -76,6 +170,19 @@ public class AllocationPatternsBenchmark
     @OperationsPerInvocation(LIVE)
     public void thousandLiveThenRelease(final Allocator a, final Local l)
     {
+        final RawMemory raw = a.raw;
+        if (raw != null)
+        {
+            for (int i = 0; i < LIVE; i++)
+            {
+                l.liveAddresses[i] = raw.allocate(1024);
+            }
+            for (int i = 0; i < LIVE; i++)
+            {
+                raw.free(l.liveAddresses[i]);
+            }
+            return;
+        }
         for (int i = 0; i < LIVE; i++)
         {
             l.live[i] = a.alloc.directBuffer(1024);
@@ -90,7 +197,7 @@ public class AllocationPatternsBenchmark
     @Benchmark
     public boolean sizeMix(final Allocator a, final Local l)
     {
-        return a.alloc.directBuffer(l.nextSize()).release();
+        return pair(a, l.nextSize());
     }
 
     /** The same mix, 2 threads allocating and releasing at once on one allocator. */
@@ -98,6 +205,18 @@ public class AllocationPatternsBenchmark
     @Threads(2)
     public boolean sizeMixTwoThreads(final Allocator a, final Local l)
     {
-        return a.alloc.directBuffer(l.nextSize()).release();
+        return pair(a, l.nextSize());
+    }
+
+    private static boolean pair(final Allocator a, final int sizeBytes)
+    {
+        final RawMemory raw = a.raw;
+        if (raw != null)
+        {
+            final long address = raw.allocate(sizeBytes);
+            raw.free(address);
+            return address != 0;
+        }
+        return a.alloc.directBuffer(sizeBytes).release();
     }
 }
