@@ -55,6 +55,62 @@ class SlabSlotLookupTest
         assertNull(chunk.slabOf(chunk.baseAddress() + chunkSize));
     }
 
+    /**
+     * Every slot has a mark of its own; from 128-byte slots on, the marks of slots in different groups (different
+     * refills of a thread cache) are a cache line or more apart, so two threads never write one line for them.
+     */
+    @Test
+    void liveMarksAreDistinctAndGroupsOfSpacedMarksNeverShareACacheLine()
+    {
+        final int chunkSize = 2 * 1024 * 1024;
+        final SizeClasses classes = SizeClasses.forChunkSize(chunkSize);
+        for (int c = 0; c < SizeClasses.classCount(); c++)
+        {
+            final int size = SizeClasses.sizeOfClass(c);
+            final Chunk chunk = new Chunk(null, 0x7f00_0000_0000L, chunkSize);
+            final Slab slab = chunk.carveSlab(c, classes);
+            final int slots = classes.slotsPerSlab(c);
+            final int group = Slab.markGroupSlots(size);
+            final java.util.Set<Integer> seen = new java.util.HashSet<>();
+            for (int slot = 0; slot < slots; slot++)
+            {
+                assertTrue(seen.add(slab.markIndex(slot)), "class " + c + ": two slots share the mark of slot " + slot);
+                assertTrue(slab.markLive(slot), "class " + c + " slot " + slot);
+                if (size >= Slab.SPACED_MARKS_MIN_SLOT_BYTES && slot >= group)
+                {
+                    // the first mark of this slot's group against the last of the group before
+                    final int gap = slab.markIndex(slot / group * group) - slab.markIndex(slot / group * group - 1);
+                    assertTrue(gap >= 64, "class " + c + " (" + size + " B): groups " + gap + " bytes apart");
+                }
+            }
+            for (int slot = 0; slot < slots; slot++)
+            {
+                assertTrue(slab.isLive(slot));
+                assertTrue(slab.clearLive(slot), "class " + c + " slot " + slot);
+                assertFalse(slab.isLive(slot));
+            }
+            if (size < Slab.SPACED_MARKS_MIN_SLOT_BYTES)
+            {
+                assertEquals(slots - 1, slab.markIndex(slots - 1), "small slots keep one packed byte each");
+            }
+        }
+    }
+
+    /** A group of spaced marks is at most what one refill of the default thread cache takes, and at least 1. */
+    @Test
+    void markGroupsFollowTheSlotSize()
+    {
+        assertEquals(64, Slab.markGroupSlots(64));
+        assertEquals(32, Slab.markGroupSlots(128));
+        assertEquals(32, Slab.markGroupSlots(1024));
+        assertEquals(32, Slab.markGroupSlots(2048));
+        assertEquals(16, Slab.markGroupSlots(4096));
+        assertEquals(4, Slab.markGroupSlots(16 * 1024));
+        assertEquals(4, Slab.markGroupSlots(12 * 1024), "5 slots a refill, rounded down to a power of two");
+        assertEquals(1, Slab.markGroupSlots(48 * 1024));
+        assertEquals(1, Slab.markGroupSlots(64 * 1024));
+    }
+
     @Test
     void liveMarksReportDoubleMarkAndDoubleClear()
     {

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.reflect.Field;
@@ -87,5 +88,58 @@ public class RawAllocFreeBenchmark
     {
         final ByteBuf buf = pooled.directBuffer(sizeBytes);
         return buf.release();
+    }
+
+    /**
+     * One NumaAllocator shared by two threads, as the threads of one node share its arena: each thread has its own
+     * cache, but the slots of one slab can go to both, and the slab's live marks then share a cache line.
+     */
+    @State(Scope.Benchmark)
+    public static class SharedAllocator
+    {
+        NumaAllocator allocator;
+
+        /** Builds the shared allocator. */
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            allocator = NumaAllocator.builder().jmx(false).build();
+        }
+
+        /** Unmaps its memory. */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            allocator.close();
+        }
+    }
+
+    /**
+     * The pair of {@link #numaslab()} on each of two threads at once, on one shared allocator; per pair, per thread.
+     *
+     * @param shared the allocator both threads use.
+     * @return the address, for the blackhole.
+     */
+    @Benchmark
+    @Threads(2)
+    public long numaslabTwoThreads(final SharedAllocator shared)
+    {
+        final long address = shared.allocator.allocate(sizeBytes);
+        shared.allocator.free(address);
+        return address;
+    }
+
+    /**
+     * The pair of {@link #mallocViaUnsafe()} on each of two threads at once; per pair, per thread.
+     *
+     * @return the address, for the blackhole.
+     */
+    @Benchmark
+    @Threads(2)
+    public long mallocTwoThreads()
+    {
+        final long address = unsafe.allocateMemory(sizeBytes);
+        unsafe.freeMemory(address);
+        return address;
     }
 }
