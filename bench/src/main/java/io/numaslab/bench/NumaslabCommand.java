@@ -4,8 +4,10 @@ import io.numaslab.hugepages.PageKind;
 import io.numaslab.hugepages.Region;
 import io.numaslab.hugepages.RegionBacking;
 import io.numaslab.hugepages.RegionMappingException;
+import io.numaslab.numa.Errno;
 import io.numaslab.numa.HugePagePool;
 import io.numaslab.numa.Numa;
+import io.numaslab.numa.NumaException;
 import io.numaslab.numa.NumaMaps;
 import io.numaslab.numa.NumaTopology;
 import io.numaslab.slab.Chunk;
@@ -15,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -191,12 +194,38 @@ public final class NumaslabCommand
                 HugePagePool.describeSize(region.sizeBytes()) + ") | " +
                 (backing.kernelPageSizeBytes() > 0 ? HugePagePool.describeSize(backing.kernelPageSizeBytes()) : "n/a") +
                 " | " + HugePagePool.describeSize(backing.hugePageBytes()) + " | " +
-                describeCounts(region.pagesPerNode()) + " | " + numaMaps + " | " +
+                describePagesPerNode(region::pagesPerNode) + " | " + numaMaps + " | " +
                 (region.fallbackReasons().isEmpty() ? "" : String.join("; ", region.fallbackReasons())) + " |";
         }
-        catch (final RegionMappingException | IllegalArgumentException ex)
+        catch (final RegionMappingException | IllegalArgumentException | NumaException ex)
         {
             return "| " + node + " | " + kind + " | failed | | | | | " + ex.getMessage() + " |";
+        }
+    }
+
+    /**
+     * The move_pages column of a region's row: its pages per node, or why they cannot be known. A container without
+     * CAP_SYS_NICE denies move_pages (EPERM); that makes the placement unknown, not the whole topology report fail.
+     *
+     * @param pagesPerNode the query, such as {@link Region#pagesPerNode()}.
+     * @return e.g. {@code "N0=4"}, or {@code "unknown: move_pages denied (EPERM)"} when the query throws a
+     *     {@link NumaException}.
+     */
+    static String describePagesPerNode(final Supplier<Map<Integer, Long>> pagesPerNode)
+    {
+        try
+        {
+            return describeCounts(pagesPerNode.get());
+        }
+        catch (final NumaException ex)
+        {
+            if (ex.errno() == 0)
+            {
+                return "unknown: " + ex.getMessage();
+            }
+            final int paren = ex.call().indexOf('(');
+            final String call = paren > 0 ? ex.call().substring(0, paren) : ex.call();
+            return "unknown: " + call + (ex.errno() == Errno.EPERM ? " denied (" : " failed (") + ex.errnoName() + ")";
         }
     }
 

@@ -193,6 +193,8 @@ public final class Region implements AutoCloseable
      *
      * @return per page of the region's kind (the OS's base pages for THP and SMALL), its node or a negative errno.
      * @throws IllegalStateException if closed.
+     * @throws NumaException if {@code move_pages} is denied (EPERM, as in a container without CAP_SYS_NICE) or
+     *     fails: then where the pages are is unknown. See {@link Numa#nodesOfPages}.
      */
     public int[] nodesOfPages()
     {
@@ -203,6 +205,8 @@ public final class Region implements AutoCloseable
     /**
      * @return pages per node by {@code move_pages}; negative keys count pages not present (-2) or unmapped (-14).
      * @throws IllegalStateException if closed.
+     * @throws NumaException if {@code move_pages} is denied (EPERM, as in a container without CAP_SYS_NICE) or
+     *     fails: then where the pages are is unknown.
      */
     public Map<Integer, Long> pagesPerNode()
     {
