@@ -45,12 +45,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Sizes up to 64 KiB come from slabs of 80 size classes through the thread cache; up to a chunk from page runs;
  * larger ones get a region of their own. Errors are exceptions that name the address or the node and leave the
  * allocator consistent: {@link IllegalArgumentException} for a bad size, {@link InvalidFreeException} for a
- * double free, an interior pointer or an address it did not hand out, {@link NodeLimitExceededException} and
+ * free of memory that is not allocated at that moment (such as a second free before the address is handed out
+ * again), an interior pointer or an address it did not hand out, {@link NodeLimitExceededException} and
  * {@link AllocationFailedException} when a node has no more memory.
  * <p>
- * Double frees are caught by a per-slot live mark that a free clears with an atomic exchange: a free repeated
- * after the first has returned is caught, and so is the loser when two threads free the same address at the same
- * instant, so a slot never goes back twice and is never handed out twice.
+ * A free checks the slot's live mark, which it clears with an atomic exchange: a free of a slot that is not
+ * allocated at that moment is caught, and so is the loser when two threads free the same address at the same
+ * instant, so racing frees never put a slot back twice. A stale free is not caught: once the address has been
+ * handed out again, a second free of it frees the new allocation, silently. The thread cache is LIFO, so that is
+ * the usual case: in {@code free(a); b = allocate(n); free(a)}, {@code b == a} as a rule.
  */
 public final class NumaAllocator implements AutoCloseable
 {
@@ -217,8 +220,10 @@ public final class NumaAllocator implements AutoCloseable
      * Frees memory from {@link #allocate(int)}, from any thread. Memory of another node goes home to it.
      *
      * @param address an address this allocator handed out and that has not been freed since.
-     * @throws InvalidFreeException  for a double free, an interior pointer or an address not from this allocator;
-     *                               nothing is changed.
+     * @throws InvalidFreeException  for an address that is not allocated now (freed, and not handed out again
+     *                               since), an interior pointer or an address not from this allocator; nothing is
+     *                               changed. A free of an address handed out again since is not detected: it frees
+     *                               the new allocation.
      * @throws IllegalStateException after {@link #close()}.
      */
     public void free(final long address)

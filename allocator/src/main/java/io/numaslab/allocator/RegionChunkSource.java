@@ -29,6 +29,7 @@ final class RegionChunkSource implements ChunkSource
     private final long regionSizeBytes;
     private final long limitBytes;
     private final LongSupplier otherMappedBytes;
+    private final RegionMapper regionMapper;
 
     private final TreeMap<Long, MappedRegion> regionsByAddress = new TreeMap<>();
     private final ArrayDeque<Long> freeChunks = new ArrayDeque<>();
@@ -39,9 +40,28 @@ final class RegionChunkSource implements ChunkSource
     private PageKind lastPageKind;
     private final List<String> fallbackReasons = new ArrayList<>();
 
+    /** Maps one region for the source; tests substitute one to choose which regions fall back. */
+    @FunctionalInterface
+    interface RegionMapper
+    {
+        /**
+         * @param sizeBytes a whole number of chunks.
+         * @return the region, mapped on the source's node, aligned to the chunk size.
+         */
+        Region map(long sizeBytes);
+    }
+
     RegionChunkSource(
         final int node, final PageKind pageKind, final int chunkSizeBytes, final long regionSizeBytes,
         final long limitBytes, final LongSupplier otherMappedBytes)
+    {
+        this(node, pageKind, chunkSizeBytes, regionSizeBytes, limitBytes, otherMappedBytes,
+            size -> Region.builder(size).node(node).pageKind(pageKind).alignmentBytes(chunkSizeBytes).map());
+    }
+
+    RegionChunkSource(
+        final int node, final PageKind pageKind, final int chunkSizeBytes, final long regionSizeBytes,
+        final long limitBytes, final LongSupplier otherMappedBytes, final RegionMapper regionMapper)
     {
         if (regionSizeBytes % chunkSizeBytes != 0)
         {
@@ -54,6 +74,7 @@ final class RegionChunkSource implements ChunkSource
         this.regionSizeBytes = regionSizeBytes;
         this.limitBytes = limitBytes;
         this.otherMappedBytes = otherMappedBytes;
+        this.regionMapper = regionMapper;
     }
 
     @Override
@@ -131,7 +152,7 @@ final class RegionChunkSource implements ChunkSource
         final Region region;
         try
         {
-            region = Region.builder(size).node(node).pageKind(pageKind).alignmentBytes(chunkSizeBytes).map();
+            region = regionMapper.map(size);
         }
         catch (final RuntimeException ex)
         {
@@ -156,11 +177,10 @@ final class RegionChunkSource implements ChunkSource
         }
         mappedBytes += region.sizeBytes();
         lastPageKind = region.pageKind();
-        if (!region.fallbackReasons().isEmpty())
-        {
-            fallbackReasons.clear();
-            fallbackReasons.addAll(region.fallbackReasons());
-        }
+        // The last region's reasons, none included: JMX says why the regions mapped now are not as configured, and
+        // reasons of an older region would outlive the shortage that caused them.
+        fallbackReasons.clear();
+        fallbackReasons.addAll(region.fallbackReasons());
         regionsMapped++;
         return true;
     }
@@ -234,6 +254,7 @@ final class RegionChunkSource implements ChunkSource
         return lastPageKind;
     }
 
+    /** @return why the last region mapped is not of the configured page kind; empty if it is, or before any. */
     synchronized List<String> fallbackReasons()
     {
         return List.copyOf(fallbackReasons);

@@ -4,8 +4,10 @@ import io.numaslab.hugepages.PageKind;
 import io.numaslab.hugepages.Region;
 import io.numaslab.hugepages.RegionBacking;
 import io.numaslab.hugepages.RegionMappingException;
+import io.numaslab.numa.Errno;
 import io.numaslab.numa.HugePagePool;
 import io.numaslab.numa.Numa;
+import io.numaslab.numa.NumaException;
 import io.numaslab.numa.NumaMaps;
 import io.numaslab.numa.NumaTopology;
 import io.numaslab.slab.Chunk;
@@ -14,7 +16,10 @@ import io.numaslab.slab.SizeClasses;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -25,24 +30,38 @@ import java.util.stream.Collectors;
 public final class NumaslabCommand
 {
     private static final long DEMO_REGION_BYTES = 8L << 20;
+    /** The commands that take no options but {@code --help} (the others read their own). */
+    private static final Set<String> TAKES_NO_OPTIONS = Set.of("topology", "size-classes", "help");
+    private static final String TOPOLOGY_USAGE =
+        "  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)";
+    private static final String SIZE_CLASSES_USAGE =
+        "  size-classes   the slab size classes: size, slab length, slots, worst-case waste";
+    private static final String HELP_USAGE = "  help           this text";
 
     private NumaslabCommand()
     {
     }
 
     /**
-     * @param args {@code topology} (default) or {@code help}.
+     * Runs one command; exits 2 for a command or option it does not know, 1 when the command fails.
+     *
+     * @param args a command and its options: {@code topology} (the default), {@code size-classes}, {@code bench},
+     *             {@code c1000k}, {@code tlb}, {@code locality} or {@code help} ({@code --help}, {@code -h}); after
+     *             any command, {@code --help} or {@code -h} prints that command's usage.
      */
     public static void main(final String[] args)
     {
         final String command = args.length == 0 ? "topology" : args[0];
         final PrintStream out = System.out;
-        if (args.length > 1 && (command.equals("topology") || command.equals("size-classes") || command.equals("help")))
+        if (args.length > 1 && TAKES_NO_OPTIONS.contains(command))
         {
-            System.err.println("numaslab " + command + ": takes no options, got " +
-                String.join(" ", java.util.Arrays.copyOfRange(args, 1, args.length)));
-            printHelp(System.err);
-            System.exit(2);
+            final int status = answerOptions(command, java.util.Arrays.copyOfRange(args, 1, args.length), out,
+                System.err);
+            if (status != 0)
+            {
+                System.exit(status);
+            }
+            return;
         }
         switch (command)
         {
@@ -123,11 +142,42 @@ public final class NumaslabCommand
         }
     }
 
+    /**
+     * The options given to a command that takes none: {@code --help} or {@code -h} among them prints the command's
+     * usage ({@code help}'s is the whole usage), anything else is refused with the whole usage.
+     *
+     * @param command {@code topology}, {@code size-classes} or {@code help}.
+     * @param options what followed the command, at least one.
+     * @param out     where the usage asked for goes.
+     * @param err     where a refusal goes.
+     * @return the exit status: 0 after printing the usage asked for, 2 after a refusal.
+     */
+    static int answerOptions(final String command, final String[] options, final PrintStream out,
+        final PrintStream err)
+    {
+        if (List.of(options).contains("--help") || List.of(options).contains("-h"))
+        {
+            if (command.equals("help"))
+            {
+                printHelp(out);
+            }
+            else
+            {
+                out.println("usage: numaslab " + command);
+                out.println(command.equals("topology") ? TOPOLOGY_USAGE : SIZE_CLASSES_USAGE);
+            }
+            return 0;
+        }
+        err.println("numaslab " + command + ": takes no options, got " + String.join(" ", options));
+        printHelp(err);
+        return 2;
+    }
+
     private static void printHelp(final PrintStream out)
     {
         out.println("usage: numaslab [command]");
-        out.println("  topology       NUMA nodes, huge page pools, and one region of each page kind per node (default)");
-        out.println("  size-classes   the slab size classes: size, slab length, slots, worst-case waste");
+        out.println(TOPOLOGY_USAGE);
+        out.println(SIZE_CLASSES_USAGE);
         out.println("  bench [--quick] [--only REGEX] [--results DIR]");
         out.println("                 the JMH suite side by side; tables, JSON and charts in bench/results/");
         out.println("                 bench --help says what each option does");
@@ -142,7 +192,8 @@ public final class NumaslabCommand
         out.println("  locality [--quick | --small] [options]");
         out.println("                 local vs remote node latency and bandwidth (every node pair);");
         out.println("                 locality --help lists the options");
-        out.println("  help           this text");
+        out.println(HELP_USAGE);
+        out.println("  COMMAND --help prints that command's usage");
     }
 
     static void printTopology(final PrintStream out)
@@ -191,12 +242,38 @@ public final class NumaslabCommand
                 HugePagePool.describeSize(region.sizeBytes()) + ") | " +
                 (backing.kernelPageSizeBytes() > 0 ? HugePagePool.describeSize(backing.kernelPageSizeBytes()) : "n/a") +
                 " | " + HugePagePool.describeSize(backing.hugePageBytes()) + " | " +
-                describeCounts(region.pagesPerNode()) + " | " + numaMaps + " | " +
+                describePagesPerNode(region::pagesPerNode) + " | " + numaMaps + " | " +
                 (region.fallbackReasons().isEmpty() ? "" : String.join("; ", region.fallbackReasons())) + " |";
         }
-        catch (final RegionMappingException | IllegalArgumentException ex)
+        catch (final RegionMappingException | IllegalArgumentException | NumaException ex)
         {
             return "| " + node + " | " + kind + " | failed | | | | | " + ex.getMessage() + " |";
+        }
+    }
+
+    /**
+     * The move_pages column of a region's row: its pages per node, or why they cannot be known. A container without
+     * CAP_SYS_NICE denies move_pages (EPERM); that makes the placement unknown, not the whole topology report fail.
+     *
+     * @param pagesPerNode the query, such as {@link Region#pagesPerNode()}.
+     * @return e.g. {@code "N0=4"}, or {@code "unknown: move_pages denied (EPERM)"} when the query throws a
+     *     {@link NumaException}.
+     */
+    static String describePagesPerNode(final Supplier<Map<Integer, Long>> pagesPerNode)
+    {
+        try
+        {
+            return describeCounts(pagesPerNode.get());
+        }
+        catch (final NumaException ex)
+        {
+            if (ex.errno() == 0)
+            {
+                return "unknown: " + ex.getMessage();
+            }
+            final int paren = ex.call().indexOf('(');
+            final String call = paren > 0 ? ex.call().substring(0, paren) : ex.call();
+            return "unknown: " + call + (ex.errno() == Errno.EPERM ? " denied (" : " failed (") + ex.errnoName() + ")";
         }
     }
 

@@ -87,10 +87,10 @@ public final class Region implements AutoCloseable
      * Maps a region with the defaults of {@link #builder(long)}.
      *
      * @param sizeBytes how many bytes.
-     * @param node      the node to bind to.
+     * @param node      the node to bind to, 0 or more.
      * @param preferred the page kind to try first.
      * @return the region.
-     * @throws IllegalArgumentException   for a size ≤ 0, a node that does not exist or has no memory.
+     * @throws IllegalArgumentException   for a negative node, a size ≤ 0, a node that does not exist or has no memory.
      * @throws RegionMappingException     if no page kind down the fallback chain could be mapped.
      */
     public static Region map(final long sizeBytes, final int node, final PageKind preferred)
@@ -193,6 +193,8 @@ public final class Region implements AutoCloseable
      *
      * @return per page of the region's kind (the OS's base pages for THP and SMALL), its node or a negative errno.
      * @throws IllegalStateException if closed.
+     * @throws NumaException if {@code move_pages} is denied (EPERM, as in a container without CAP_SYS_NICE) or
+     *     fails: then where the pages are is unknown. See {@link Numa#nodesOfPages}.
      */
     public int[] nodesOfPages()
     {
@@ -203,6 +205,8 @@ public final class Region implements AutoCloseable
     /**
      * @return pages per node by {@code move_pages}; negative keys count pages not present (-2) or unmapped (-14).
      * @throws IllegalStateException if closed.
+     * @throws NumaException if {@code move_pages} is denied (EPERM, as in a container without CAP_SYS_NICE) or
+     *     fails: then where the pages are is unknown.
      */
     public Map<Integer, Long> pagesPerNode()
     {
@@ -304,8 +308,11 @@ public final class Region implements AutoCloseable
     /** A request for a {@link Region}: size, node, page kind and how to treat shortage. */
     public static final class Builder
     {
+        /** What {@link #node} holds until {@link #node(int)} is called: map on the calling thread's node. */
+        private static final int CALLING_THREADS_NODE = -1;
+
         private final long sizeBytes;
-        private int node = -1;
+        private int node = CALLING_THREADS_NODE;
         private PageKind pageKind = PageKind.HUGETLB_2M;
         private MemoryPolicy policy = MemoryPolicy.BIND;
         private boolean fallback = true;
@@ -320,12 +327,19 @@ public final class Region implements AutoCloseable
         }
 
         /**
-         * @param node the node to bind to (default: the calling thread's, or where that one has no memory this process
-         *             may use, the nearest that has).
+         * @param node the node to bind to, 0 or more (default, when this is not called: the calling thread's, or where
+         *             that one has no memory this process may use, the nearest that has).
          * @return this.
+         * @throws IllegalArgumentException if {@code node} is negative (no node has a negative id; a node that does
+         *                                  not exist is refused by {@link #map()}).
          */
         public Builder node(final int node)
         {
+            if (node < 0)
+            {
+                throw new IllegalArgumentException("node must be 0 or more, got " + node +
+                    " (leave it unset for the calling thread's node)");
+            }
             this.node = node;
             return this;
         }
@@ -424,7 +438,7 @@ public final class Region implements AutoCloseable
             final NumaTopology topology = this.topology != null ? this.topology : NumaTopology.read();
             // Resolved here and passed down, not stored: a builder left at "the calling thread's node" keeps meaning
             // that when it maps again, perhaps on a thread of another node.
-            final int node = this.node >= 0 ? this.node : defaultNode(topology, Numa.currentNode());
+            final int node = this.node != CALLING_THREADS_NODE ? this.node : defaultNode(topology, Numa.currentNode());
             final NumaNode target = topology.node(node);
             if (!target.hasMemory())
             {

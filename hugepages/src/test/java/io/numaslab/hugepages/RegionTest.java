@@ -303,6 +303,17 @@ class RegionTest
         assertTrue(ex.getMessage().startsWith("node 99 does not exist; this machine has node(s) "), ex.getMessage());
     }
 
+    /** A negative node used to mean the calling thread's node, silently. */
+    @Test
+    void negativeNodeIsRejectedNamingTheValue()
+    {
+        assertEquals("node must be 0 or more, got -5 (leave it unset for the calling thread's node)",
+            assertThrows(IllegalArgumentException.class, () -> Region.builder(4096).node(-5)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Region.map(4096, -2, PageKind.SMALL))
+            .getMessage().startsWith("node must be 0 or more, got -2"));
+        assertThrows(IllegalArgumentException.class, () -> Region.builder(4096).node(-1));
+    }
+
     @Test
     void nodeWithoutMemoryIsRejected(@TempDir final Path sys) throws IOException
     {

@@ -243,8 +243,11 @@ public final class Numa
      * @param lengthBytes   length of the range.
      * @param pageSizeBytes the size of the range's pages (4 KiB, 2 MiB, 1 GiB); one entry per page.
      * @return per page, its node id, or a negative errno: {@link #PAGE_NOT_PRESENT} for a page not faulted
-     *     in, -EFAULT for an address not mapped. Where NUMA is not supported, 0 for every page.
-     * @throws NumaException if the call itself failed, or is denied (EPERM): then where the pages are is unknown.
+     *     in, -EFAULT for an address not mapped. Off Linux, or where the kernel has no NUMA (ENOSYS), 0 for every
+     *     page. Never made up when the call is denied: that throws (below), even though {@link #isSupported()} is
+     *     then false.
+     * @throws NumaException if {@code move_pages} is denied (EPERM, as in a container without CAP_SYS_NICE) or
+     *     fails otherwise: then where the pages are is unknown.
      * @throws IllegalArgumentException for a non-positive length or page size.
      */
     public static int[] nodesOfPages(final long address, final long lengthBytes, final long pageSizeBytes)

@@ -78,7 +78,7 @@ public final class ManyConnectionsRun
         int seconds = 15;
         List<String> allocators = EchoServer.ALLOCATORS;
         int perGenerator = Integer.MAX_VALUE;
-        int connectSeconds = -1;
+        Integer connectSeconds = null; // the default, which depends on --connections, unless given
         double rate = SENDERS_PER_SECOND;
         // Relative to the project (./numaslab says where it is), not to wherever the command was started.
         final String home = System.getProperty("numaslab.home");
@@ -111,12 +111,13 @@ public final class ManyConnectionsRun
                 default: throw new IllegalArgumentException("unknown option " + option + " (" + OPTIONS + ")");
             }
         }
-        if (connections < 1 || perGenerator < 1 || seconds < 0 || connectSeconds == 0 || !(rate > 0 && rate <= 1000))
+        if (connections < 1 || perGenerator < 1 || seconds < 0 || (connectSeconds != null && connectSeconds < 1) ||
+            !(rate > 0 && rate <= 1000))
         {
             throw new IllegalArgumentException("--connections, --per-generator and --connect-seconds must be at " +
                 "least 1, --seconds at least 0, --rate above 0 and at most 1000");
         }
-        if (connectSeconds < 0)
+        if (connectSeconds == null)
         {
             connectSeconds = 60 + connections / 1000;
         }

@@ -50,6 +50,7 @@ public class AllocationPatternsBenchmark
         /** The raw contender under test; null for a ByteBufAllocator. One per fork, so its calls stay monomorphic. */
         RawMemory raw;
 
+        /** Builds the allocator named by {@code allocator}: a ByteBufAllocator, or a raw contender. */
         @Setup(Level.Trial)
         public void setUp() throws ReflectiveOperationException
         {
@@ -66,6 +67,7 @@ public class AllocationPatternsBenchmark
             }
         }
 
+        /** Closes the allocator under test: the numaslab ones unmap their regions, the others need nothing. */
         @TearDown(Level.Trial)
         public void tearDown()
         {

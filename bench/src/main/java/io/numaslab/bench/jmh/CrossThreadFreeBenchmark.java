@@ -52,6 +52,7 @@ public class CrossThreadFreeBenchmark
         /** What the ring holds, for the clean-up: numaslab addresses, malloc addresses or Netty buffers. */
         volatile int kind;
 
+        /** Builds the numaslab allocator (no JMX) and reaches Unsafe for the malloc rows. */
         @Setup(Level.Trial)
         public void setUp() throws ReflectiveOperationException
         {
@@ -61,6 +62,7 @@ public class CrossThreadFreeBenchmark
             unsafe = (sun.misc.Unsafe)f.get(null);
         }
 
+        /** After each iteration, frees what is still in the ring, so nothing leaks into the next. */
         @TearDown(Level.Iteration)
         public void drain()
         {
@@ -72,6 +74,7 @@ public class CrossThreadFreeBenchmark
             }
         }
 
+        /** Closes the numaslab allocator, unmapping its regions. */
         @TearDown(Level.Trial)
         public void tearDown()
         {
@@ -142,6 +145,7 @@ public class CrossThreadFreeBenchmark
         }
     }
 
+    /** Producer: one {@code NumaAllocator.allocate(sizeBytes)}, handed to the consumer through the ring. */
     @Benchmark
     @Group("numaslab")
     @GroupThreads(1)
@@ -150,6 +154,7 @@ public class CrossThreadFreeBenchmark
         h.put(1, h.allocator.allocate(h.sizeBytes), null);
     }
 
+    /** Consumer: takes one address from the ring and {@code NumaAllocator.free}s it on this other thread. */
     @Benchmark
     @Group("numaslab")
     @GroupThreads(1)
@@ -164,6 +169,7 @@ public class CrossThreadFreeBenchmark
         h.advance();
     }
 
+    /** Producer: one {@code Unsafe.allocateMemory(sizeBytes)} (malloc), handed to the consumer through the ring. */
     @Benchmark
     @Group("malloc")
     @GroupThreads(1)
@@ -172,6 +178,7 @@ public class CrossThreadFreeBenchmark
         h.put(2, h.unsafe.allocateMemory(h.sizeBytes), null);
     }
 
+    /** Consumer: takes one address from the ring and {@code Unsafe.freeMemory}s (frees) it on this other thread. */
     @Benchmark
     @Group("malloc")
     @GroupThreads(1)
@@ -186,6 +193,7 @@ public class CrossThreadFreeBenchmark
         h.advance();
     }
 
+    /** Producer: one pooled direct ByteBuf of {@code sizeBytes}, handed to the consumer through the ring. */
     @Benchmark
     @Group("nettyPooled")
     @GroupThreads(1)
@@ -194,6 +202,7 @@ public class CrossThreadFreeBenchmark
         h.put(3, 0, PooledByteBufAllocator.DEFAULT.directBuffer(h.sizeBytes));
     }
 
+    /** Consumer: takes one pooled ByteBuf from the ring and releases it on this other thread. */
     @Benchmark
     @Group("nettyPooled")
     @GroupThreads(1)

@@ -108,6 +108,7 @@ public class PairFloorBenchmark
     private int sizeBytes = SIZE_BYTES;
     private int maxCachedSizeBytes = 64 * 1024;
 
+    /** Builds a 64-byte slab stand-in in the page table, 16 of its slots on a stack, and the flat layout. */
     @Setup
     public void setUp()
     {
@@ -129,6 +130,7 @@ public class PairFloorBenchmark
         setUpFlat();
     }
 
+    /** Pops an address from a per-class stack and pushes it back: the harness and stack cost alone. */
     @Benchmark
     public long stackOnly()
     {
@@ -141,6 +143,7 @@ public class PairFloorBenchmark
         return address;
     }
 
+    /** The checked allocate + free of a 64-byte slot, the free clearing the live mark with a plain load and store. */
     @Benchmark
     public long checkedPairPlainMark()
     {
@@ -149,6 +152,7 @@ public class PairFloorBenchmark
         return address;
     }
 
+    /** The checked allocate + free of a 64-byte slot, the free clearing the live mark with an atomic exchange. */
     @Benchmark
     public long checkedPairAtomicMark()
     {
@@ -182,6 +186,7 @@ public class PairFloorBenchmark
         flatPageMeta[0] = (flatNode << 8) | (classIndex + 1);
     }
 
+    /** The same checked pair with an atomic exchange, in the flat layout of the fewest dependent loads. */
     @Benchmark
     public long flatPairAtomicMark()
     {

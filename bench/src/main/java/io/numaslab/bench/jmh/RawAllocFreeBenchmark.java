@@ -42,6 +42,7 @@ public class RawAllocFreeBenchmark
     private sun.misc.Unsafe unsafe;
     private PooledByteBufAllocator pooled;
 
+    /** Builds a numaslab allocator (no JMX) and its ThreadAllocator, and reaches Unsafe and Netty's pool. */
     @Setup(Level.Trial)
     public void setUp() throws ReflectiveOperationException
     {
@@ -53,12 +54,14 @@ public class RawAllocFreeBenchmark
         pooled = PooledByteBufAllocator.DEFAULT;
     }
 
+    /** Closes the numaslab allocator, unmapping its regions. */
     @TearDown(Level.Trial)
     public void tearDown()
     {
         allocator.close();
     }
 
+    /** One {@code NumaAllocator.allocate(sizeBytes)} + {@code free}, through the thread-local lookup of each call. */
     @Benchmark
     public long numaslab()
     {
@@ -67,6 +70,7 @@ public class RawAllocFreeBenchmark
         return address;
     }
 
+    /** One allocate + free through a {@code ThreadAllocator} held by the thread: no thread-local lookup. */
     @Benchmark
     public long numaslabThreadAllocator()
     {
@@ -75,6 +79,7 @@ public class RawAllocFreeBenchmark
         return address;
     }
 
+    /** One malloc + free of {@code sizeBytes} through {@code Unsafe.allocateMemory/freeMemory}. */
     @Benchmark
     public long mallocViaUnsafe()
     {
@@ -83,6 +88,7 @@ public class RawAllocFreeBenchmark
         return address;
     }
 
+    /** One pooled {@code directBuffer(sizeBytes)} + {@code release()}, with Netty's ByteBuf object. */
     @Benchmark
     public boolean nettyPooledDirectByteBuf()
     {

@@ -66,12 +66,14 @@ public class ByteBufAllocatorBenchmark
 
         ByteBufAllocator alloc;
 
+        /** Builds the ByteBufAllocator named by {@code allocator}. */
         @Setup(Level.Trial)
         public void setUp()
         {
             alloc = BenchAllocators.create(allocator);
         }
 
+        /** Closes the allocator under test (numaslab's unmaps its regions; Netty's need nothing). */
         @TearDown(Level.Trial)
         public void tearDown()
         {
@@ -85,6 +87,7 @@ public class ByteBufAllocatorBenchmark
     {
         final SpscArrayQueue<ByteBuf> queue = new SpscArrayQueue<>(1024);
 
+        /** After each iteration, releases the buffers still in the queue, so nothing leaks into the next. */
         @TearDown(Level.Iteration)
         public void releaseLeftovers()
         {
@@ -96,12 +99,14 @@ public class ByteBufAllocatorBenchmark
         }
     }
 
+    /** One {@code directBuffer(sizeBytes)} + {@code release()} on the same thread. */
     @Benchmark
     public boolean oneThread(final Allocators state)
     {
         return state.alloc.directBuffer(state.sizeBytes).release();
     }
 
+    /** crossThread's allocating side: one {@code directBuffer(sizeBytes)}, offered to the releasing thread. */
     @Benchmark
     @Group("crossThread")
     @GroupThreads(1)
@@ -114,6 +119,7 @@ public class ByteBufAllocatorBenchmark
         }
     }
 
+    /** crossThread's releasing side: polls one buffer from the allocating thread and releases it here. */
     @Benchmark
     @Group("crossThread")
     @GroupThreads(1)
@@ -135,6 +141,7 @@ public class ByteBufAllocatorBenchmark
         final SpscArrayQueue<ByteBuf[]> full = new SpscArrayQueue<>(ARRAYS);
         final SpscArrayQueue<ByteBuf[]> empty = new SpscArrayQueue<>(ARRAYS);
 
+        /** Puts the 16 empty arrays in the allocating thread's queue. */
         @Setup(Level.Trial)
         public void makeArrays()
         {
@@ -144,6 +151,7 @@ public class ByteBufAllocatorBenchmark
             }
         }
 
+        /** After each iteration, releases the buffers of the arrays still in flight and returns the arrays. */
         @TearDown(Level.Iteration)
         public void releaseLeftovers()
         {
@@ -164,6 +172,7 @@ public class ByteBufAllocatorBenchmark
         }
     }
 
+    /** crossThreadBatch's allocating side: fills and sends an array of 64 buffers; per buffer. */
     @Benchmark
     @Group("crossThreadBatch")
     @GroupThreads(1)
@@ -186,6 +195,7 @@ public class ByteBufAllocatorBenchmark
         }
     }
 
+    /** crossThreadBatch's releasing side: releases every buffer of one array and sends the array back; per buffer. */
     @Benchmark
     @Group("crossThreadBatch")
     @GroupThreads(1)

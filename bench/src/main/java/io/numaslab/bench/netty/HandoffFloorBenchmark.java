@@ -73,6 +73,7 @@ public class HandoffFloorBenchmark
         final SpscArrayQueue<Token[]> full = new SpscArrayQueue<>(ARRAYS);
         final SpscArrayQueue<Token[]> back = new SpscArrayQueue<>(ARRAYS);
 
+        /** Fills 16 arrays of fresh tokens and queues them for the allocating thread. */
         @Setup(Level.Trial)
         public void makeArrays()
         {
@@ -87,6 +88,7 @@ public class HandoffFloorBenchmark
             }
         }
 
+        /** After each iteration, sends the arrays still on their way to the releasing thread back. */
         @TearDown(Level.Iteration)
         public void returnLeftovers()
         {
@@ -98,6 +100,7 @@ public class HandoffFloorBenchmark
         }
     }
 
+    /** recycledObjectBatch's allocating side: resets the tokens of one returned array and sends it; per token. */
     @Benchmark
     @Group("recycledObjectBatch")
     @GroupThreads(1)
@@ -123,6 +126,7 @@ public class HandoffFloorBenchmark
         return true;
     }
 
+    /** recycledObjectBatch's releasing side: CASes each token's count to 0, sends the array back; per token. */
     @Benchmark
     @Group("recycledObjectBatch")
     @GroupThreads(1)
@@ -143,6 +147,7 @@ public class HandoffFloorBenchmark
         return released;
     }
 
+    /** recycledObject's allocating side: reuses a token that came back over the MPSC queue, and sends it. */
     @Benchmark
     @Group("recycledObject")
     @GroupThreads(1)
@@ -159,6 +164,7 @@ public class HandoffFloorBenchmark
         return SpinHandoff.offer(queues.handoff, token, control);
     }
 
+    /** recycledObject's releasing side: drops one token's count with a CAS and sends it back over the MPSC queue. */
     @Benchmark
     @Group("recycledObject")
     @GroupThreads(1)
@@ -174,6 +180,7 @@ public class HandoffFloorBenchmark
         return last;
     }
 
+    /** newObject's allocating side: a new token per buffer, sent to the releasing thread. */
     @Benchmark
     @Group("newObject")
     @GroupThreads(1)
@@ -184,6 +191,7 @@ public class HandoffFloorBenchmark
         return SpinHandoff.offer(queues.handoff, token, control);
     }
 
+    /** newObject's releasing side: drops one token's count with a CAS; the token becomes garbage. */
     @Benchmark
     @Group("newObject")
     @GroupThreads(1)

@@ -21,6 +21,7 @@ class ManyConnectionsRunOptionsTest
         assertMessage("--name needs a value", new String[] {"--name"});
         assertMessage("unknown allocator 'foo'", new String[] {"--allocators", "numaslab,foo"});
         assertMessage("--connect-seconds must be at least 1", new String[] {"--connect-seconds", "0"});
+        assertMessage("--connect-seconds must be at least 1", new String[] {"--connect-seconds", "-5"});
         assertMessage("--rate above 0", new String[] {"--rate", "0"});
     }
 
