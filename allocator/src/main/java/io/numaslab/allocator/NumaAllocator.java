@@ -247,7 +247,8 @@ public final class NumaAllocator implements AutoCloseable
             freeSlow(address, chunkTable.chunkOf(address));
             return;
         }
-        if (slot < 0 || !slab.clearLive(slot))
+        final int mark = slot < 0 ? -1 : slab.markIndex(slot);
+        if (slot < 0 || !slab.clearLiveAt(mark))
         {
             throw refusedSlotFree(address, slab, slot,
                 "the " + slab.slotSizeBytes() + "-byte slot there is not allocated (double free, or never handed out)");
@@ -258,7 +259,7 @@ public final class NumaAllocator implements AutoCloseable
         }
         if (slab.heap() == cache.heap)
         {
-            cache.push(slab.classIndex(), address, slab, slot);
+            cache.push(slab.classIndex(), address, slab, mark);
         }
         else
         {

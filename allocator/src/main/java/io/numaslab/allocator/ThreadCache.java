@@ -9,8 +9,8 @@ import io.numaslab.slab.SlabHeap;
  * bounded in entries per class and in bytes overall, plus one pending batch of remote frees per other node.
  * <p>
  * Layout: the stacks of all classes share three flat arrays, class {@code c} at {@code [c * capacity, (c + 1) *
- * capacity)}: the slot's address, its {@link Slab}, and its slot index in the slab (so a pop marks the slot live
- * without looking anything up).
+ * capacity)}: the slot's address, its {@link Slab}, and where the slot's live mark is in the slab
+ * ({@link Slab#markIndex(int)}), so that a pop marks the slot live without looking anything up or computing it.
  * <p>
  * Only its thread touches it, except after the thread has ended (then the allocator's maintenance reclaims it) and
  * for racy reads of its counters by JMX. Every operation of the hot path is plain loads and stores.
@@ -26,7 +26,7 @@ final class ThreadCache
 
     final long[] addresses;
     final Slab[] slabs;
-    final int[] slots;
+    final int[] marks;
     final int[] counts;
     /** Per class, the most slots kept: an eighth of the byte budget, at least 1, at most {@link #capacity}. */
     final int[] classCapacity;
@@ -78,7 +78,7 @@ final class ThreadCache
         final int classes = SizeClasses.classCount();
         this.addresses = new long[classes * capacity];
         this.slabs = new Slab[classes * capacity];
-        this.slots = new int[classes * capacity];
+        this.marks = new int[classes * capacity];
         this.counts = new int[classes];
         this.classCapacity = new int[classes];
         for (int c = 0; c < classes; c++)
@@ -111,7 +111,7 @@ final class ThreadCache
         // slabs[i] keeps its reference: slabs live as long as their chunk, and a stale entry above the count
         // costs nothing, while clearing it would cost a store per allocation
         final Slab slab = slabs[i];
-        if (!slab.markLive(slots[i]))
+        if (!slab.markLiveAt(marks[i]))
         {
             throw new IllegalStateException("numaslab: slot 0x" + Long.toHexString(addresses[i]) +
                 " was live while in a thread cache; the allocator's bookkeeping is broken");
@@ -175,7 +175,7 @@ final class ThreadCache
             final int i = classIndex * capacity + counts[classIndex]++;
             addresses[i] = address;
             slabs[i] = slab;
-            slots[i] = slab.slotIndexOf(address);
+            marks[i] = slab.markIndex(slab.slotIndexOf(address));
             cachedBytes += size;
         }
         return pop(classIndex);
@@ -185,7 +185,7 @@ final class ThreadCache
      * Keeps a freed slot of this thread's node, its live mark already cleared. Makes room first if the class's
      * stack or the byte bound is full.
      */
-    void push(final int classIndex, final long address, final Slab slab, final int slot)
+    void push(final int classIndex, final long address, final Slab slab, final int mark)
     {
         final int size = slab.slotSizeBytes();
         if (counts[classIndex] >= classCapacity[classIndex])
@@ -212,7 +212,7 @@ final class ThreadCache
         {
             slabs[i] = slab; // most pushes find the same slab there: skipping the store skips its GC write barrier
         }
-        slots[i] = slot;
+        marks[i] = mark;
         cachedBytes += size;
         used[classIndex] = true;
         frees++;
@@ -341,7 +341,7 @@ final class ThreadCache
         {
             for (int j = 0; j < k; j++)
             {
-                a.heap.free(slabs[base + j], slots[base + j]);
+                a.heap.free(slabs[base + j], slabs[base + j].slotOfMark(marks[base + j]));
             }
         }
         finally
@@ -351,7 +351,7 @@ final class ThreadCache
         final int remaining = counts[classIndex] - k;
         System.arraycopy(addresses, base + k, addresses, base, remaining);
         System.arraycopy(slabs, base + k, slabs, base, remaining);
-        System.arraycopy(slots, base + k, slots, base, remaining);
+        System.arraycopy(marks, base + k, marks, base, remaining);
         java.util.Arrays.fill(slabs, base + remaining, base + remaining + k, null);
         counts[classIndex] = remaining;
         cachedBytes -= (long)k * SizeClasses.sizeOfClass(classIndex);

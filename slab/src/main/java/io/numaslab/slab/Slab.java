@@ -245,12 +245,48 @@ public final class Slab
     }
 
     /**
-     * @param slot a slot of this slab.
-     * @return where its live mark is in {@code liveSlots}: its group's start plus its place in the group.
+     * As {@link #markLive(int)}, for a caller that keeps the slot's {@link #markIndex(int)} (a thread cache, so
+     * that its allocation does no index arithmetic).
+     *
+     * @param mark {@link #markIndex(int)} of a slot of this slab.
+     * @return false if it was already marked (the caller's bookkeeping is broken)
      */
-    int markIndex(final int slot)
+    public boolean markLiveAt(final int mark)
+    {
+        final byte[] live = liveSlots;
+        final boolean was = live[mark] != 0;
+        live[mark] = 1;
+        return !was;
+    }
+
+    /**
+     * As {@link #clearLive(int)}, by the slot's {@link #markIndex(int)}.
+     *
+     * @param mark {@link #markIndex(int)} of a slot of this slab.
+     * @return false if it was not marked live; nothing changed
+     */
+    public boolean clearLiveAt(final int mark)
+    {
+        return (byte)LIVE.getAndSet(liveSlots, mark, (byte)0) != 0;
+    }
+
+    /**
+     * @param slot a slot of this slab, from {@link #slotIndexOf(long)}.
+     * @return where its live mark is: its group's start plus its place in the group (see {@code liveSlots}).
+     */
+    public int markIndex(final int slot)
     {
         return markBase + (((slot >>> markGroupShift) << markStrideShift) | (slot & markGroupMask));
+    }
+
+    /**
+     * @param mark {@link #markIndex(int)} of a slot of this slab.
+     * @return that slot.
+     */
+    public int slotOfMark(final int mark)
+    {
+        final int inGroups = mark - markBase;
+        return ((inGroups >>> markStrideShift) << markGroupShift) | (inGroups & markGroupMask);
     }
 
     /**

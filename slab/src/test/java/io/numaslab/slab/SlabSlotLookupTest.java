@@ -75,6 +75,7 @@ class SlabSlotLookupTest
             for (int slot = 0; slot < slots; slot++)
             {
                 assertTrue(seen.add(slab.markIndex(slot)), "class " + c + ": two slots share the mark of slot " + slot);
+                assertEquals(slot, slab.slotOfMark(slab.markIndex(slot)), "class " + c + ": slot of the mark of " + slot);
                 assertTrue(slab.markLive(slot), "class " + c + " slot " + slot);
                 if (size >= Slab.SPACED_MARKS_MIN_SLOT_BYTES && slot >= group)
                 {
@@ -86,8 +87,13 @@ class SlabSlotLookupTest
             for (int slot = 0; slot < slots; slot++)
             {
                 assertTrue(slab.isLive(slot));
-                assertTrue(slab.clearLive(slot), "class " + c + " slot " + slot);
+                assertTrue(slot % 2 == 0 ? slab.clearLive(slot) : slab.clearLiveAt(slab.markIndex(slot)),
+                    "class " + c + " slot " + slot);
                 assertFalse(slab.isLive(slot));
+                assertFalse(slab.clearLiveAt(slab.markIndex(slot)), "a second clear of slot " + slot);
+                assertTrue(slab.markLiveAt(slab.markIndex(slot)));
+                assertTrue(slab.isLive(slot), "marked again through its mark index");
+                assertTrue(slab.clearLive(slot));
             }
             if (size < Slab.SPACED_MARKS_MIN_SLOT_BYTES)
             {
