@@ -247,8 +247,8 @@ public final class NumaAllocator implements AutoCloseable
             freeSlow(address, chunkTable.chunkOf(address));
             return;
         }
-        final int mark = slot < 0 ? -1 : slab.markIndex(slot);
-        if (slot < 0 || !slab.clearLiveAt(mark))
+        final int mark = slot < 0 ? -1 : slab.markIndex(slot); // computed once, for the clear and the push
+        if (mark < 0 || !slab.clearLiveAt(mark))
         {
             throw refusedSlotFree(address, slab, slot,
                 "the " + slab.slotSizeBytes() + "-byte slot there is not allocated (double free, or never handed out)");

@@ -219,11 +219,7 @@ public final class Slab
      */
     public boolean markLive(final int slot)
     {
-        final byte[] live = liveSlots;
-        final int at = markIndex(slot);
-        final boolean was = live[at] != 0;
-        live[at] = 1;
-        return !was;
+        return markLiveAt(markIndex(slot));
     }
 
     /**
@@ -235,7 +231,7 @@ public final class Slab
      */
     public boolean clearLive(final int slot)
     {
-        return (byte)LIVE.getAndSet(liveSlots, markIndex(slot), (byte)0) != 0;
+        return clearLiveAt(markIndex(slot));
     }
 
     /** Returns whether a slot is marked live (in a caller's hands). */
