@@ -3,6 +3,7 @@ package io.numaslab.bench.jmh;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.numaslab.allocator.NumaAllocator;
+import io.numaslab.bench.tlb.UnsafeMemory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -52,7 +53,7 @@ public class AllocationPatternsBenchmark
 
         /** Builds the allocator named by {@code allocator}: a ByteBufAllocator, or a raw contender. */
         @Setup(Level.Trial)
-        public void setUp() throws ReflectiveOperationException
+        public void setUp()
         {
             switch (allocator)
             {
@@ -124,25 +125,16 @@ public class AllocationPatternsBenchmark
     /** The C library's malloc and free, through {@code Unsafe.allocateMemory} and {@code freeMemory}. */
     static final class Malloc implements RawMemory
     {
-        private final sun.misc.Unsafe unsafe;
-
-        Malloc() throws ReflectiveOperationException
-        {
-            final java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            unsafe = (sun.misc.Unsafe)f.get(null);
-        }
-
         @Override
         public long allocate(final int sizeBytes)
         {
-            return unsafe.allocateMemory(sizeBytes);
+            return UnsafeMemory.allocate(sizeBytes);
         }
 
         @Override
         public void free(final long address)
         {
-            unsafe.freeMemory(address);
+            UnsafeMemory.free(address);
         }
 
         @Override
